@@ -1,0 +1,46 @@
+# motifbench: two commands do everything.
+#   make run   - build the default tasks, train the models, run every method, write leaderboard.md
+#   make test  - the suite's own tests plus a smoke-profile run of the whole grid (what CI runs)
+# Both create .venv and install the pinned dependencies first; the install is
+# skipped when pyproject.toml and requirements.lock have not changed.
+
+PYTHON ?= python3.11
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: install run test test-fast bench clean-cache help
+
+help:
+	@echo "make run        default profile end to end -> results/, leaderboard.md, docs/figures/"
+	@echo "make test       tests of the suite + smoke-profile benchmark (CI runs this)"
+	@echo "make test-fast  tests without the slow tier"
+	@echo "make bench      speed benchmarks (prints timing tables)"
+	@echo "make install    create .venv with the pinned dependencies"
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml requirements.lock
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "error: $(PYTHON) not found; motifbench needs Python 3.11 (set PYTHON=...)"; exit 1; }
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -c requirements.lock -e .
+	$(PY) -m pip install --quiet --no-deps janggu==0.10.2
+	@touch $(STAMP)
+
+run: $(STAMP)
+	$(PY) -m benchmark run --profile default
+
+test: $(STAMP)
+	$(PY) -m pytest tests -q
+	$(PY) -m pytest benchmark -q --profile smoke -p no:randomly
+	$(PY) -m benchmark.leaderboard --check
+
+test-fast: $(STAMP)
+	$(PY) -m pytest tests -q -m "not slow"
+
+bench: $(STAMP)
+	$(PY) -m pytest tests/benchmarks -q --benchmark-only
+
+clean-cache:
+	rm -rf .cache

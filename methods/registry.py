@@ -1,0 +1,210 @@
+"""The registry of attribution methods and references, and the one call that runs them.
+
+A method is one decorated function::
+
+    @register_method(
+        "integrated_gradients",
+        model_kinds=("keras",),
+        references=("zeros", "avg_composition", "shuffle10", "shuffle20"),
+        params={"steps": (10, 20, 50)},
+        promises_delta=True,
+        description="Riemann-sum path integral of gradients from each reference to the input",
+    )
+    def integrated_gradients(model, X, references, *, steps=20, batch_size=128, seed=0):
+        ...
+        return hypothetical  # (N, L, 4)
+
+Contract
+--------
+- ``model``: a `baselines.model.TrainedModel`; ``X``: (N, L, 4) float32 one-hot;
+  ``references``: (N, R, L, 4) float32 (R references per input) or None when the
+  method's references are ``("none",)``.
+- Returns (N, L, 4) float32 *hypothetical contributions*: entry [n, i, b] is what
+  position i would contribute if its base were b. The harness scores position i
+  by the entry at the observed base, ``(out * X).sum(-1)`` (``projection="observed"``),
+  or, for saliency-style methods, by ``abs(out).max(-1)`` (``projection="max_abs"``).
+  A method that only has one score per position repeats it over the four bases.
+- With several references, return the mean over references.
+- ``promises_delta=True`` means: summed over positions at the observed base, the
+  output equals mean_r [f(x) - f(ref_r)] for the logit f. `attribute` measures how
+  far each cell misses this (its convergence error).
+
+A reference is one decorated function ``fn(X, *, seed) -> (N, R, L, 4)``.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+
+from tasks.registry import Registry
+
+METHODS = Registry("method")
+REFERENCES = Registry("reference")
+NO_REFERENCE = "none"
+PROJECTIONS = ("observed", "max_abs")
+
+
+@dataclass(frozen=True)
+class MethodSpec:
+    """What a method declares about itself."""
+
+    name: str
+    fn: Callable[..., np.ndarray]
+    model_kinds: tuple[str, ...]
+    references: tuple[str, ...]
+    params: dict[str, tuple] = field(default_factory=dict)
+    promises_delta: bool = False
+    projection: str = "observed"
+    description: str = ""
+
+    def accepts(self, model_kind: str, reference: str) -> tuple[bool, str]:
+        """(ok, reason) for running this method on a model kind with a reference."""
+        if model_kind not in self.model_kinds:
+            return False, f"{self.name} explains {', '.join(self.model_kinds)} models, not {model_kind}"
+        if reference not in self.references:
+            return False, f"{self.name} accepts references {', '.join(self.references)}, not {reference}"
+        return True, ""
+
+    def param_grid(self) -> list[dict[str, Any]]:
+        """Every combination of the declared parameter values (one empty dict if none)."""
+        grid: list[dict[str, Any]] = [{}]
+        for key, values in self.params.items():
+            grid = [{**combo, key: value} for combo in grid for value in values]
+        return grid
+
+
+def register_method(
+    name: str,
+    *,
+    model_kinds: tuple[str, ...] = ("keras",),
+    references: tuple[str, ...] = (NO_REFERENCE,),
+    params: dict[str, tuple] | None = None,
+    promises_delta: bool = False,
+    projection: str = "observed",
+    description: str = "",
+) -> Callable[[Callable[..., np.ndarray]], Callable[..., np.ndarray]]:
+    """Register an attribution method (see the module docstring for the contract)."""
+    if projection not in PROJECTIONS:
+        raise ValueError(f"method {name!r}: projection must be one of {PROJECTIONS}, got {projection!r}")
+
+    def decorate(fn: Callable[..., np.ndarray]) -> Callable[..., np.ndarray]:
+        spec = MethodSpec(
+            name=name,
+            fn=fn,
+            model_kinds=tuple(model_kinds),
+            references=tuple(references),
+            params={k: tuple(v) for k, v in (params or {}).items()},
+            promises_delta=promises_delta,
+            projection=projection,
+            description=description or _first_line(fn.__doc__),
+        )
+        METHODS.add(name, spec)
+        return fn
+
+    return decorate
+
+
+def _first_line(text: str | None) -> str:
+    lines = (text or "").strip().splitlines()
+    return lines[0] if lines else ""
+
+
+def register_reference(name: str) -> Callable[[Callable[..., np.ndarray]], Callable[..., np.ndarray]]:
+    """Register a reference generator ``fn(X, *, seed) -> (N, R, L, 4)``."""
+    return REFERENCES.register(name)
+
+
+class AttributionError(RuntimeError):
+    """A method failed, or returned something unusable, for one cell."""
+
+
+@dataclass
+class Attribution:
+    """The outcome of one method on one model, reference and parameter set."""
+
+    method: str
+    reference: str
+    params: dict
+    hypothetical: np.ndarray  # (N, L, 4)
+    scores: np.ndarray  # (N, L), projected per the method's declaration
+    seconds: float
+    convergence_error: float | None = None  # relative; None when not promised
+
+
+def project(hypothetical: np.ndarray, X: np.ndarray, projection: str = "observed") -> np.ndarray:
+    """One score per position. (N, L, 4), (N, L, 4) -> (N, L)."""
+    if projection == "observed":
+        return (hypothetical * X).sum(-1)
+    if projection == "max_abs":
+        return np.abs(hypothetical).max(-1)
+    raise ValueError(f"unknown projection {projection!r}; expected one of {PROJECTIONS}")
+
+
+def make_references(reference: str, X: np.ndarray, seed: int = 0) -> np.ndarray | None:
+    """The (N, R, L, 4) references of a registered reference name (None for "none")."""
+    if reference == NO_REFERENCE:
+        return None
+    refs = np.asarray(REFERENCES[reference](X, seed=seed), dtype=np.float32)
+    if refs.ndim != 4 or refs.shape[0] != X.shape[0] or refs.shape[2:] != X.shape[1:]:
+        raise AttributionError(f"reference {reference!r} returned shape {refs.shape}; expected (N, R, L, 4) for X {X.shape}")
+    return refs
+
+
+def attribute(
+    method: str,
+    model: Any,
+    X: np.ndarray,
+    reference: str = NO_REFERENCE,
+    params: dict | None = None,
+    seed: int = 0,
+    **options: Any,
+) -> Attribution:
+    """Run one method-reference-parameter cell and validate what it returns.
+
+    X: (N, L, 4) float32 one-hot. Raises AttributionError naming the cell when
+    the method raises, returns the wrong shape, or returns NaN/inf.
+    """
+    spec: MethodSpec = METHODS[method]
+    params = dict(params or {})
+    cell = f"{method}[{reference}{''.join(f',{k}={v}' for k, v in sorted(params.items()))}] on {getattr(model, 'name', model)}"
+    ok, reason = spec.accepts(model.kind, reference)
+    if not ok:
+        raise AttributionError(f"{cell}: {reason}")
+    X = np.asarray(X, dtype=np.float32)
+    references = make_references(reference, X, seed=seed)
+    start = time.perf_counter()
+    try:
+        out = spec.fn(model, X, references, seed=seed, **params, **options)
+    except Exception as error:  # a failing method becomes a failed cell, with its message
+        raise AttributionError(f"{cell} raised {type(error).__name__}: {error}") from error
+    seconds = time.perf_counter() - start
+    out = np.asarray(out, dtype=np.float32)
+    if out.shape != X.shape:
+        raise AttributionError(f"{cell} returned shape {out.shape}; expected {X.shape} (N, L, 4)")
+    bad = ~np.isfinite(out)
+    if bad.any():
+        n_bad = int(bad.any(axis=(1, 2)).sum())
+        raise AttributionError(f"{cell} returned NaN or inf in {n_bad} of {len(X)} sequences")
+    scores = project(out, X, spec.projection)
+    error = None
+    if spec.promises_delta:
+        error = convergence_error(model, X, references, out)
+    return Attribution(method, reference, params, out, scores, seconds, error)
+
+
+def convergence_error(model: Any, X: np.ndarray, references: np.ndarray | None, hypothetical: np.ndarray) -> float:
+    """Mean |sum of contributions - (f(x) - mean_r f(ref_r))| / mean |f(x) - mean_r f(ref_r)|."""
+    fx = model.predict_logit(X)
+    if references is None:
+        fref = np.zeros_like(fx)
+    else:
+        n, r = references.shape[:2]
+        fref = model.predict_logit(references.reshape(n * r, *references.shape[2:])).reshape(n, r).mean(1)
+    delta = fx - fref
+    total = (hypothetical * X).sum(axis=(1, 2))
+    scale = float(np.mean(np.abs(delta)))
+    return float(np.mean(np.abs(total - delta)) / scale) if scale > 0 else float(np.mean(np.abs(total - delta)))

@@ -1,0 +1,120 @@
+"""The Dataset: simulated sequences with known motif positions.
+
+A Dataset is what `tasks.build` produces and everything downstream consumes.
+Shapes (N sequences of length L):
+
+- ``X``: (N, L, 4) float32 one-hot, bases in A, C, G, T order.
+- ``y``: (N,) int8, 1 for positives, 0 for negatives.
+- ``is_test``: (N,) bool, the held-out split.
+- ``mask``: (N, L) bool, True where a kept motif hit was pasted (ground truth).
+- ``hits``: structured array, one row per pasted hit, fields
+  ``seq`` (row in X), ``motif`` (name), ``start``, ``end`` (0-based, half-open),
+  ``strand`` ("+" or "-"), ``score`` (scan score).
+- ``eval_index``: (E,) int64, sorted rows of X that methods are scored on
+  (test positives with at least one hit).
+- ``motifs``: motif name -> (w, 4) float32 position frequency matrix of each
+  kept motif (used by the PWM-scan control).
+- ``manifest``: provenance (spec, sources and their sha256, versions, motif
+  table, occupancy statistics).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+HIT_DTYPE = np.dtype(
+    [("seq", "i4"), ("motif", "U64"), ("start", "i4"), ("end", "i4"), ("strand", "U1"), ("score", "f4")]
+)
+ARRAYS_FILE = "arrays.npz"
+MOTIFS_FILE = "motifs.npz"
+MANIFEST_FILE = "manifest.json"
+
+
+@dataclass(frozen=True, eq=False)
+class Dataset:
+    name: str
+    X: np.ndarray
+    y: np.ndarray
+    is_test: np.ndarray
+    mask: np.ndarray
+    hits: np.ndarray
+    eval_index: np.ndarray
+    motifs: dict[str, np.ndarray] = field(default_factory=dict)
+    manifest: dict = field(default_factory=dict)
+    path: Path | None = None
+
+    @property
+    def length(self) -> int:
+        """Sequence length L."""
+        return int(self.X.shape[1])
+
+    @property
+    def hash(self) -> str:
+        """The content hash that names this dataset's cache directory."""
+        return str(self.manifest.get("hash", ""))
+
+    @property
+    def prevalence(self) -> float:
+        """Share of eval-set positions inside a motif hit (random-scorer auPRC)."""
+        return float(self.mask[self.eval_index].mean()) if len(self.eval_index) else float("nan")
+
+    def eval_set(self, n: int | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The first `n` eval sequences: (rows (E,), X (E, L, 4), mask (E, L))."""
+        rows = self.eval_index if n is None else self.eval_index[:n]
+        return rows, self.X[rows], self.mask[rows]
+
+    def split(self, test: bool) -> tuple[np.ndarray, np.ndarray]:
+        """(X, y) of the test split (`test=True`) or the training split."""
+        rows = np.flatnonzero(self.is_test == test)
+        return self.X[rows], self.y[rows]
+
+    def hits_of(self, row: int) -> np.ndarray:
+        """The hit-table rows of sequence `row`."""
+        return self.hits[self.hits["seq"] == row]
+
+    def save(self, directory: Path) -> None:
+        """Write the dataset into `directory` (normally an `atomic_directory`)."""
+        directory.mkdir(parents=True, exist_ok=True)
+        np.savez_compressed(
+            directory / ARRAYS_FILE,
+            X=self.X.astype(np.uint8),
+            y=self.y.astype(np.int8),
+            is_test=self.is_test.astype(bool),
+            mask=self.mask.astype(bool),
+            hits=self.hits.astype(HIT_DTYPE),
+            eval_index=self.eval_index.astype(np.int64),
+        )
+        np.savez_compressed(directory / MOTIFS_FILE, **{k: v.astype(np.float32) for k, v in self.motifs.items()})
+        # The manifest is written last: its presence marks a complete directory.
+        with open(directory / MANIFEST_FILE, "w") as handle:
+            json.dump(self.manifest, handle, indent=2, sort_keys=True)
+            handle.write("\n")
+
+    @classmethod
+    def load(cls, directory: Path) -> "Dataset":
+        """Read a dataset written by `save`. Raises FileNotFoundError if incomplete."""
+        directory = Path(directory)
+        manifest_path = directory / MANIFEST_FILE
+        if not manifest_path.exists():
+            raise FileNotFoundError(f"{directory} is not a complete dataset (no {MANIFEST_FILE})")
+        manifest = json.loads(manifest_path.read_text())
+        with np.load(directory / ARRAYS_FILE) as arrays:
+            data = {key: arrays[key] for key in arrays.files}
+        with np.load(directory / MOTIFS_FILE) as motif_file:
+            motifs = {key: motif_file[key] for key in motif_file.files}
+        return cls(
+            name=manifest["name"],
+            X=data["X"].astype(np.float32),
+            y=data["y"],
+            is_test=data["is_test"],
+            mask=data["mask"],
+            hits=data["hits"],
+            eval_index=data["eval_index"],
+            motifs=motifs,
+            manifest=manifest,
+            path=directory,
+        )
