@@ -28,6 +28,10 @@ Contract
 - ``promises_delta=True`` means: summed over positions at the observed base, the
   output equals mean_r [f(x) - f(ref_r)] for the logit f. `attribute` measures how
   far each cell misses this (its convergence error).
+- ``needs``: names of task context the method takes as keyword arguments, e.g.
+  ``("motifs",)`` for a PWM scan; `attribute` passes them from its ``context``
+  dict. Known keys: "motifs" (name -> (w, 4) frequency matrix of the task's kept
+  motifs).
 
 A reference is one decorated function ``fn(X, *, seed) -> (N, R, L, 4)``.
 """
@@ -60,6 +64,7 @@ class MethodSpec:
     promises_delta: bool = False
     projection: str = "observed"
     description: str = ""
+    needs: tuple[str, ...] = ()
 
     def accepts(self, model_kind: str, reference: str) -> tuple[bool, str]:
         """(ok, reason) for running this method on a model kind with a reference."""
@@ -86,6 +91,7 @@ def register_method(
     promises_delta: bool = False,
     projection: str = "observed",
     description: str = "",
+    needs: tuple[str, ...] = (),
 ) -> Callable[[Callable[..., np.ndarray]], Callable[..., np.ndarray]]:
     """Register an attribution method (see the module docstring for the contract)."""
     if projection not in PROJECTIONS:
@@ -101,6 +107,7 @@ def register_method(
             promises_delta=promises_delta,
             projection=projection,
             description=description or _first_line(fn.__doc__),
+            needs=tuple(needs),
         )
         METHODS.add(name, spec)
         return fn
@@ -161,6 +168,7 @@ def attribute(
     reference: str = NO_REFERENCE,
     params: dict | None = None,
     seed: int = 0,
+    context: dict | None = None,
     **options: Any,
 ) -> Attribution:
     """Run one method-reference-parameter cell and validate what it returns.
@@ -174,6 +182,10 @@ def attribute(
     ok, reason = spec.accepts(model.kind, reference)
     if not ok:
         raise AttributionError(f"{cell}: {reason}")
+    missing = [key for key in spec.needs if key not in (context or {})]
+    if missing:
+        raise AttributionError(f"{cell}: needs task context {missing}; pass context={{...}} to attribute()")
+    options.update({key: context[key] for key in spec.needs})
     X = np.asarray(X, dtype=np.float32)
     references = make_references(reference, X, seed=seed)
     start = time.perf_counter()
