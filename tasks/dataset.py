@@ -20,7 +20,9 @@ Shapes (N sequences of length L):
 
 from __future__ import annotations
 
+import io
 import json
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -79,7 +81,7 @@ class Dataset:
     def save(self, directory: Path) -> None:
         """Write the dataset into `directory` (normally an `atomic_directory`)."""
         directory.mkdir(parents=True, exist_ok=True)
-        np.savez_compressed(
+        _savez_deterministic(
             directory / ARRAYS_FILE,
             X=self.X.astype(np.uint8),
             y=self.y.astype(np.int8),
@@ -88,7 +90,7 @@ class Dataset:
             hits=self.hits.astype(HIT_DTYPE),
             eval_index=self.eval_index.astype(np.int64),
         )
-        np.savez_compressed(directory / MOTIFS_FILE, **{k: v.astype(np.float32) for k, v in self.motifs.items()})
+        _savez_deterministic(directory / MOTIFS_FILE, **{k: v.astype(np.float32) for k, v in self.motifs.items()})
         # The manifest is written last: its presence marks a complete directory.
         with open(directory / MANIFEST_FILE, "w") as handle:
             json.dump(self.manifest, handle, indent=2, sort_keys=True)
@@ -118,3 +120,17 @@ class Dataset:
             manifest=manifest,
             path=directory,
         )
+
+
+def _savez_deterministic(path: Path, **arrays: np.ndarray) -> None:
+    """Like `np.savez_compressed`, readable by `np.load`, but byte-identical for
+    identical arrays (fixed zip timestamps and entry order), so the same spec and
+    seed give the same files."""
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for key in arrays:
+            buffer = io.BytesIO()
+            np.lib.format.write_array(buffer, np.asanyarray(arrays[key]), allow_pickle=False)
+            info = zipfile.ZipInfo(f"{key}.npy", date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            archive.writestr(info, buffer.getvalue())

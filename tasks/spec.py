@@ -1,0 +1,238 @@
+"""Task specs: TOML files under ``tasks/specs/`` read into a frozen `TaskSpec`.
+
+A spec says where the sequences come from (``source``), which motif database
+to scan them with, how motifs are filtered, and how the simulated dataset is
+split. Every field has a default, so a spec only names what differs. An
+unknown field is an error that names the file and the field and lists the
+valid ones.
+
+Paths in a spec are resolved relative to the spec file's folder; a path
+starting with ``janggu:`` points into the resources folder of the installed
+``janggu`` wheel (a data carrier only, never imported); ``~`` and
+``$VARIABLES`` are expanded.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import importlib.util
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+SPECS_DIR = Path(__file__).resolve().parent / "specs"
+SOURCES = ("simplified", "fasta_pair", "genome_peaks")
+ENRICHMENT_BACKGROUNDS = ("negatives", "shuffled_positives")
+NON_ACGT_POLICIES = ("error", "drop")
+PATH_FIELDS = ("positives", "negatives", "genome", "peaks", "background_peaks", "bigwig", "motif_file")
+
+
+class SpecError(ValueError):
+    """A task spec is malformed (unknown field, bad value, missing file)."""
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    """One task, mirroring its TOML file field by field.
+
+    Fields are grouped by the step that reads them; see
+    ``tasks/specs/paper_template.toml`` for a commented example of each.
+    """
+
+    name: str
+    description: str = ""
+    source: str = "simplified"
+    seed: int = 0
+    # --- split and eval set
+    test_fraction: float = 0.2
+    n_eval: int = 300
+    # --- fasta_pair source: equal-length sequences, one FASTA per class
+    positives: str = ""
+    negatives: str = ""
+    non_acgt: str = "error"
+    # --- genome_peaks source
+    genome: str = ""
+    peaks: str = ""
+    background_peaks: str = ""
+    bigwig: str = ""
+    region_size: int = 200
+    max_positives: int = 0
+    max_negatives: int = 0
+    # --- motif database and scan
+    motif_database: str = "jaspar"
+    jaspar_release: str = "JASPAR2024"
+    jaspar_collection: str = "CORE"
+    taxon: str = "vertebrates"
+    motif_file: str = ""
+    motifs: tuple[str, ...] = ()
+    fimo_threshold: float = 1e-4
+    # --- enrichment filter and collapse
+    min_pos_hits: int = 200
+    min_enrichment: float = 4.0
+    enrichment_background: str = "negatives"
+    collapse: bool = True
+    collapse_pvalue: float = 1e-4
+    max_motifs: int = 0
+    # --- simplified source
+    n_positives: int = 1000
+    n_negatives: int = 1000
+    sequence_length: int = 200
+    gc_content: float = 0.4
+    min_instances: int = 1
+    max_instances: int = 3
+    negative_motifs: tuple[str, ...] = ()
+    # --- where the spec came from (not a TOML field)
+    spec_path: str = field(default="", compare=False)
+
+    def to_dict(self) -> dict:
+        """The spec's fields as plain JSON-able values (without `spec_path`)."""
+        out = dataclasses.asdict(self)
+        out.pop("spec_path")
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in out.items()}
+
+    def resolve_path(self, field_name: str) -> Path | None:
+        """The absolute path of a path field, or None when the field is empty."""
+        value = getattr(self, field_name)
+        if not value:
+            return None
+        return resolve_path(value, Path(self.spec_path).parent if self.spec_path else Path.cwd())
+
+
+def valid_fields() -> list[str]:
+    """Names accepted in a spec file."""
+    return [f.name for f in dataclasses.fields(TaskSpec) if f.name != "spec_path"]
+
+
+def janggu_resources() -> Path:
+    """The ``resources`` folder of the installed janggu wheel (never imported)."""
+    found = importlib.util.find_spec("janggu")
+    if found is None or not found.submodule_search_locations:
+        raise SpecError(
+            "the embedded janggu data is not installed; run `make install` "
+            "(it installs janggu==0.10.2 with --no-deps as a data carrier)"
+        )
+    return Path(list(found.submodule_search_locations)[0]) / "resources"
+
+
+def resolve_path(value: str, base: Path) -> Path:
+    """Resolve a spec path: ``janggu:NAME``, ``~``, ``$VAR``, relative to `base`."""
+    if value.startswith("janggu:"):
+        return janggu_resources() / value[len("janggu:") :]
+    path = Path(os.path.expandvars(os.path.expanduser(value)))
+    return path if path.is_absolute() else (base / path).resolve()
+
+
+def spec_from_dict(data: dict, origin: str = "<dict>", spec_path: str = "") -> TaskSpec:
+    """Build and validate a `TaskSpec` from a parsed TOML mapping.
+
+    Raises
+    ------
+    SpecError
+        Naming `origin` and the offending field, for unknown fields, wrong
+        types and values out of range.
+    """
+    names = valid_fields()
+    for key in data:
+        if key not in names:
+            close = difflib.get_close_matches(key, names, n=1)
+            hint = f" Did you mean {close[0]!r}?" if close else ""
+            raise SpecError(
+                f"{origin}: unknown field {key!r}.{hint} Valid fields: {', '.join(names)}"
+            )
+    if "name" not in data:
+        raise SpecError(f"{origin}: missing required field 'name'")
+    kwargs = {}
+    defaults = {f.name: f for f in dataclasses.fields(TaskSpec)}
+    for key, value in data.items():
+        kwargs[key] = _coerce(key, value, defaults[key], origin)
+    spec = TaskSpec(**kwargs, spec_path=spec_path)
+    _check_values(spec, origin)
+    return spec
+
+
+def load_spec(name_or_path: str | os.PathLike | TaskSpec) -> TaskSpec:
+    """Read a spec by registered name (``"oct4"``) or by path to a TOML file.
+
+    Raises
+    ------
+    KeyError
+        For an unknown task name (lists the valid names).
+    SpecError
+        For a malformed file.
+    """
+    if isinstance(name_or_path, TaskSpec):
+        return name_or_path
+    text = str(name_or_path)
+    if text.endswith(".toml") or os.sep in text:
+        path = Path(text).expanduser().resolve()
+        if not path.exists():
+            raise SpecError(f"spec file {path} does not exist")
+    else:
+        from tasks import TASKS
+
+        path = Path(TASKS[text])
+    try:
+        data = tomllib.loads(path.read_text())
+    except tomllib.TOMLDecodeError as err:
+        raise SpecError(f"{path}: not valid TOML ({err})") from None
+    return spec_from_dict(data, origin=str(path), spec_path=str(path))
+
+
+def _coerce(key: str, value, default_field, origin: str):
+    kind = default_field.type
+    if kind in ("tuple[str, ...]",):
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise SpecError(f"{origin}: field {key!r} must be a list of strings, got {value!r}")
+        return tuple(value)
+    expected = {"str": str, "int": int, "float": (int, float), "bool": bool}[kind]
+    if isinstance(value, bool) and kind != "bool":
+        raise SpecError(f"{origin}: field {key!r} must be {kind}, got {value!r}")
+    if not isinstance(value, expected):
+        raise SpecError(f"{origin}: field {key!r} must be {kind}, got {value!r}")
+    return float(value) if kind == "float" else value
+
+
+def _check_values(spec: TaskSpec, origin: str) -> None:
+    def bad(field_name: str, why: str) -> SpecError:
+        return SpecError(f"{origin}: field {field_name!r} = {getattr(spec, field_name)!r}: {why}")
+
+    if spec.source not in SOURCES:
+        raise bad("source", f"must be one of {', '.join(SOURCES)}")
+    if spec.enrichment_background not in ENRICHMENT_BACKGROUNDS:
+        raise bad("enrichment_background", f"must be one of {', '.join(ENRICHMENT_BACKGROUNDS)}")
+    if spec.non_acgt not in NON_ACGT_POLICIES:
+        raise bad("non_acgt", f"must be one of {', '.join(NON_ACGT_POLICIES)}")
+    if spec.motif_database not in ("jaspar", "meme"):
+        raise bad("motif_database", "must be 'jaspar' or 'meme' (then set motif_file)")
+    if spec.motif_database == "meme" and not spec.motif_file:
+        raise bad("motif_file", "motif_database = 'meme' needs motif_file = path to a MEME-format file")
+    if not 0.0 < spec.test_fraction < 1.0:
+        raise bad("test_fraction", "must be between 0 and 1")
+    if not 0.0 < spec.gc_content < 1.0:
+        raise bad("gc_content", "must be between 0 and 1")
+    if not 0.0 < spec.fimo_threshold < 1.0:
+        raise bad("fimo_threshold", "must be a p-value between 0 and 1")
+    for name in ("n_eval", "region_size", "sequence_length", "n_positives"):
+        if getattr(spec, name) <= 0:
+            raise bad(name, "must be positive")
+    for name in ("n_negatives", "max_positives", "max_negatives", "min_pos_hits", "max_motifs", "min_instances"):
+        if getattr(spec, name) < 0:
+            raise bad(name, "must be >= 0")
+    if spec.max_instances < spec.min_instances:
+        raise bad("max_instances", f"must be >= min_instances ({spec.min_instances})")
+    if spec.source == "simplified" and spec.max_instances < 1:
+        raise bad("max_instances", "a simplified task needs at least one motif instance per positive")
+    if spec.source == "simplified" and not spec.motifs:
+        raise bad("motifs", "a simplified task needs a list of motifs to implant (JASPAR IDs or names)")
+    if spec.source == "fasta_pair":
+        for name in ("positives", "negatives"):
+            if not getattr(spec, name):
+                raise bad(name, "a fasta_pair task needs both positives and negatives FASTA paths")
+    if spec.source == "genome_peaks":
+        for name in ("genome", "peaks", "background_peaks"):
+            if not getattr(spec, name):
+                raise bad(name, "a genome_peaks task needs genome, peaks and background_peaks paths")
