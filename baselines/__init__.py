@@ -1,0 +1,53 @@
+"""baselines: the models attribution methods explain.
+
+Public API (imported lazily, so ``import baselines.model`` stays light):
+
+- `ARCHITECTURES`: registry of architectures; Keras builders
+  ``(sequence_length, **params) -> keras.Sequential`` ("basset", "beluga",
+  "shallow") and "gkmsvm"; `arch_kind(name)` -> "keras" | "gkmsvm".
+- `PROFILES`: "smoke" | "default" | "paper" (`baselines.profiles`).
+- `get_model(dataset, arch, *, seed=0, profile="default", progress=True, **overrides)`
+  -> `TrainedModel`, trained once and cached (`baselines.store`).
+- `randomized_copy(model, seed=0)`: same Keras architecture, fresh weights.
+- `TrainedModel` (`baselines.model`), `predict_gkmsvm` (`baselines.gkmsvm`).
+
+Command line: ``python -m baselines list | train TASK ARCH | show TASK ARCH | bench``.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+_EXPORTS = {
+    "ARCHITECTURES": "baselines.architectures",
+    "arch_kind": "baselines.architectures",
+    "arch_defaults": "baselines.architectures",
+    "build_network": "baselines.architectures",
+    "keras_architectures": "baselines.architectures",
+    "PROFILES": "baselines.profiles",
+    "get_profile": "baselines.profiles",
+    "get_model": "baselines.store",
+    "find_model": "baselines.store",
+    "load_model": "baselines.store",
+    "load_history": "baselines.store",
+    "model_key": "baselines.store",
+    "resolve_settings": "baselines.store",
+    "randomized_copy": "baselines.store",
+    "CorruptModelError": "baselines.store",
+    "BASELINES_CODE_VERSION": "baselines.store",
+    "TrainingDivergedError": "baselines.train",
+    "predict_gkmsvm": "baselines.gkmsvm",
+    "TrainedModel": "baselines.model",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module 'baselines' has no attribute {name!r}")
+
+
+def __dir__():
+    return __all__

@@ -28,6 +28,9 @@ Contract
 - ``promises_delta=True`` means: summed over positions at the observed base, the
   output equals mean_r [f(x) - f(ref_r)] for the logit f. `attribute` measures how
   far each cell misses this (its convergence error).
+- ``excluded``: optional reasons for the model kinds and references a method
+  does not accept, e.g. ``{"shuffle50": "cost"}``; `MethodSpec.accepts` and
+  ``python -m methods list`` show them.
 - ``needs``: names of task context the method takes as keyword arguments, e.g.
   ``("motifs",)`` for a PWM scan; `attribute` passes them from its ``context``
   dict. Known keys: "motifs" (name -> (w, 4) frequency matrix of the task's kept
@@ -65,13 +68,16 @@ class MethodSpec:
     projection: str = "observed"
     description: str = ""
     needs: tuple[str, ...] = ()
+    excluded: dict[str, str] = field(default_factory=dict)
 
     def accepts(self, model_kind: str, reference: str) -> tuple[bool, str]:
         """(ok, reason) for running this method on a model kind with a reference."""
         if model_kind not in self.model_kinds:
-            return False, f"{self.name} explains {', '.join(self.model_kinds)} models, not {model_kind}"
+            why = f" ({self.excluded[model_kind]})" if model_kind in self.excluded else ""
+            return False, f"{self.name} explains {', '.join(self.model_kinds)} models, not {model_kind}{why}"
         if reference not in self.references:
-            return False, f"{self.name} accepts references {', '.join(self.references)}, not {reference}"
+            why = f" ({self.excluded[reference]})" if reference in self.excluded else ""
+            return False, f"{self.name} accepts references {', '.join(self.references)}, not {reference}{why}"
         return True, ""
 
     def param_grid(self) -> list[dict[str, Any]]:
@@ -92,8 +98,13 @@ def register_method(
     projection: str = "observed",
     description: str = "",
     needs: tuple[str, ...] = (),
+    excluded: dict[str, str] | None = None,
 ) -> Callable[[Callable[..., np.ndarray]], Callable[..., np.ndarray]]:
-    """Register an attribution method (see the module docstring for the contract)."""
+    """Register an attribution method (see the module docstring for the contract).
+
+    ``excluded`` maps a model kind or reference the method does *not* accept to
+    the reason (shown by ``python -m methods list`` and in skip messages).
+    """
     if projection not in PROJECTIONS:
         raise ValueError(f"method {name!r}: projection must be one of {PROJECTIONS}, got {projection!r}")
 
@@ -108,6 +119,7 @@ def register_method(
             projection=projection,
             description=description or _first_line(fn.__doc__),
             needs=tuple(needs),
+            excluded=dict(excluded or {}),
         )
         METHODS.add(name, spec)
         return fn

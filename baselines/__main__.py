@@ -1,0 +1,7 @@
+"""``python -m baselines``: see `baselines.cli`."""
+
+import sys
+
+from baselines.cli import main
+
+sys.exit(main())

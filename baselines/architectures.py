@@ -1,0 +1,256 @@
+"""Registered model architectures: Keras CNNs and the gkm-SVM.
+
+Every Keras builder has the signature ``builder(sequence_length, **params) ->
+keras.Sequential`` and returns an *uncompiled* plain Sequential model built
+from standard layers only (Conv1D, MaxPooling1D/AveragePooling1D, Dropout,
+Flatten, Dense, Activation), so the deeplift converter and shap can read it.
+Conventions shared by all of them:
+
+- input (L, 4) one-hot, A, C, G, T;
+- conv layers are named ``conv1``, ``conv2``, ... (input side first) and use
+  ``padding`` (default "same": conv output position j is centred on input
+  position j of that layer; "valid": position j covers [j, j + w));
+- the last layer is ``Dense(1, activation="linear", name="logit")``: the
+  pre-sigmoid logit that methods explain. Training uses
+  ``from_logits=True``; probabilities are ``sigmoid(logit)``;
+- ``scale`` multiplies every filter count and dense width: ``scale=1`` is the
+  published size (Basset: 300/200/200 filters, Beluga: 320..640), the CPU
+  profiles use a fraction of it.
+
+``gkmsvm`` is registered too, as an architecture of kind "gkmsvm" (see
+`baselines.gkmsvm`); its entry is the default gkm-SVM settings, not a Keras
+builder. Use `arch_kind(name)` to tell the two apart.
+"""
+
+from __future__ import annotations
+
+import inspect
+from baselines.model import GKMSVM, KERAS
+from baselines.tf_setup import keras
+from tasks.registry import Registry
+
+ARCHITECTURES = Registry("architecture")
+POOLINGS = ("max", "average")
+PADDINGS = ("same", "valid")
+
+
+def arch_kind(name: str) -> str:
+    """"keras" or "gkmsvm" for a registered architecture name (KeyError lists valid ones)."""
+    entry = ARCHITECTURES[name]
+    return GKMSVM if getattr(entry, "model_kind", KERAS) == GKMSVM else KERAS
+
+
+def keras_architectures() -> list[str]:
+    """Names of the registered Keras architectures."""
+    return [name for name in ARCHITECTURES.names() if arch_kind(name) == KERAS]
+
+
+def arch_defaults(name: str) -> dict:
+    """The default parameters of architecture `name` (its builder's keyword defaults)."""
+    entry = ARCHITECTURES[name]
+    if arch_kind(name) == GKMSVM:
+        return dict(entry.defaults)
+    signature = inspect.signature(entry)
+    return {
+        pname: p.default
+        for pname, p in signature.parameters.items()
+        if pname != "sequence_length" and p.default is not p.empty
+    }
+
+
+def build_network(name: str, sequence_length: int, **params):
+    """Build Keras architecture `name` for sequences of `sequence_length`.
+
+    Raises ValueError naming the valid parameters if one is unknown, and if the
+    sequence is too short for the architecture's conv/pool stack.
+    """
+    if arch_kind(name) != KERAS:
+        raise ValueError(f"architecture {name!r} is a gkm-SVM, not a Keras network; use baselines.gkmsvm")
+    check_params(name, params)
+    return ARCHITECTURES[name](int(sequence_length), **params)
+
+
+def check_params(name: str, params: dict) -> None:
+    """Raise ValueError if `params` holds a key architecture `name` does not take."""
+    valid = arch_defaults(name)
+    unknown = sorted(set(params) - set(valid))
+    if unknown:
+        raise ValueError(
+            f"unknown parameter(s) {', '.join(map(repr, unknown))} for architecture {name!r}; "
+            f"valid parameters: {', '.join(sorted(valid))}"
+        )
+
+
+def conv_layer_names(network) -> list[str]:
+    """Names of the Conv1D layers of a Keras network, input side first."""
+    return [layer.name for layer in network.layers if isinstance(layer, keras.layers.Conv1D)]
+
+
+def first_kernel_width(network) -> int:
+    """Kernel width of the first Conv1D layer."""
+    for layer in network.layers:
+        if isinstance(layer, keras.layers.Conv1D):
+            return int(layer.kernel_size[0])
+    raise ValueError("network has no Conv1D layer")
+
+
+# --------------------------------------------------------------------------- builders
+
+
+def _stack(
+    arch: str,
+    sequence_length: int,
+    blocks: list[tuple[int, int, int]],
+    dense: list[int],
+    pooling: str,
+    padding: str,
+    dropout: float,
+    initializer: str = "glorot_uniform",
+):
+    """A Sequential CNN from conv blocks (filters, kernel, pool size after it; 0 = no pool).
+
+    `initializer` is used for the kernels of the conv and hidden dense layers.
+    """
+    if pooling not in POOLINGS:
+        raise ValueError(f"{arch}: pooling must be one of {POOLINGS}, got {pooling!r}")
+    if padding not in PADDINGS:
+        raise ValueError(f"{arch}: padding must be one of {PADDINGS}, got {padding!r}")
+    if not 0.0 <= dropout < 1.0:
+        raise ValueError(f"{arch}: dropout must be in [0, 1), got {dropout!r}")
+    _check_length(arch, sequence_length, blocks, padding)
+    pool_layer = keras.layers.MaxPooling1D if pooling == "max" else keras.layers.AveragePooling1D
+    layers = [keras.layers.Input(shape=(sequence_length, 4), name="onehot")]
+    for i, (filters, kernel, pool) in enumerate(blocks, start=1):
+        layers.append(
+            keras.layers.Conv1D(
+                filters, kernel, padding=padding, activation="relu", kernel_initializer=initializer, name=f"conv{i}"
+            )
+        )
+        if pool > 1:
+            layers.append(pool_layer(pool, name=f"pool{i}"))
+    layers.append(keras.layers.Flatten(name="flatten"))
+    for j, units in enumerate(dense, start=1):
+        layers.append(keras.layers.Dense(units, activation="relu", kernel_initializer=initializer, name=f"dense{j}"))
+        if dropout > 0:
+            layers.append(keras.layers.Dropout(dropout, name=f"dropout{j}"))
+    layers.append(keras.layers.Dense(1, activation="linear", name="logit"))
+    return keras.Sequential(layers, name=arch)
+
+
+def _check_length(arch: str, sequence_length: int, blocks: list[tuple[int, int, int]], padding: str) -> None:
+    length = sequence_length
+    for i, (_, kernel, pool) in enumerate(blocks, start=1):
+        if padding == "valid":
+            length -= kernel - 1
+        if pool > 1:
+            length //= pool
+        if length < 1:
+            raise ValueError(
+                f"sequence length {sequence_length} is too short for architecture {arch!r}: "
+                f"nothing is left after conv{i} (kernel {kernel}, pool {pool}, padding {padding!r}); "
+                f"use longer sequences, padding='same', or a smaller kernel_width"
+            )
+
+
+def _width(base: int, scale: float) -> int:
+    if not scale > 0:
+        raise ValueError(f"scale must be > 0, got {scale!r}")
+    return max(1, int(round(base * scale)))
+
+
+@ARCHITECTURES.register("basset")
+def basset(
+    sequence_length: int,
+    *,
+    kernel_width: int = 19,
+    pooling: str = "max",
+    scale: float = 1.0,
+    padding: str = "same",
+    dropout: float = 0.3,
+):
+    """Basset-like CNN (Kelley et al. 2016): 3 conv layers, a long first kernel.
+
+    conv1 300 x `kernel_width` -> pool 3 -> conv2 200 x 11 -> pool 4 -> conv3 200 x 7
+    -> pool 4 -> dense 1000 -> dense 1000 -> logit; all widths times `scale`.
+    """
+    s = scale
+    blocks = [(_width(300, s), int(kernel_width), 3), (_width(200, s), 11, 4), (_width(200, s), 7, 4)]
+    return _stack("basset", sequence_length, blocks, [_width(1000, s)] * 2, pooling, padding, dropout)
+
+
+@ARCHITECTURES.register("beluga")
+def beluga(
+    sequence_length: int,
+    *,
+    kernel_width: int = 8,
+    pooling: str = "max",
+    scale: float = 1.0,
+    padding: str = "same",
+    dropout: float = 0.2,
+):
+    """DeepSEA Beluga-like CNN (Zhou et al. 2018): six width-8 conv layers in three pairs.
+
+    conv 320,320 -> pool 4 -> conv 480,480 -> pool 4 -> conv 640,640 -> dense 2003
+    -> logit; all widths times `scale`; the first kernel is `kernel_width`.
+    Kernels start from He initialisation (meant for deep ReLU stacks): with the
+    Keras default (Glorot) the CPU-sized model sat at chance for more than ten
+    epochs on the simplified task (test auROC 0.57 after early stopping).
+    """
+    s = scale
+    k = int(kernel_width)
+    blocks = [
+        (_width(320, s), k, 0),
+        (_width(320, s), 8, 4),
+        (_width(480, s), 8, 0),
+        (_width(480, s), 8, 4),
+        (_width(640, s), 8, 0),
+        (_width(640, s), 8, 0),
+    ]
+    return _stack("beluga", sequence_length, blocks, [_width(2003, s)], pooling, padding, dropout, "he_uniform")
+
+
+@ARCHITECTURES.register("shallow")
+def shallow(
+    sequence_length: int,
+    *,
+    kernel_width: int = 5,
+    pooling: str = "max",
+    scale: float = 1.0,
+    padding: str = "same",
+    dropout: float = 0.2,
+    n_conv: int = 3,
+):
+    """A shallow CNN of `n_conv` short-kernel conv layers (interpret-benchmark's simulated-data model).
+
+    conv 64 x `kernel_width` -> (conv 64 x 5) x (n_conv - 1) -> pool 4 -> dense 64
+    -> logit; widths times `scale`.
+    """
+    if int(n_conv) < 1:
+        raise ValueError(f"shallow: n_conv must be >= 1, got {n_conv!r}")
+    s = scale
+    blocks = [(_width(64, s), int(kernel_width), 0)] + [(_width(64, s), 5, 0)] * (int(n_conv) - 1)
+    blocks[-1] = (blocks[-1][0], blocks[-1][1], 4)
+    return _stack("shallow", sequence_length, blocks, [_width(64, s)], pooling, padding, dropout)
+
+
+class _GkmSvmEntry:
+    """Registry entry for the gkm-SVM: its kind and default settings."""
+
+    model_kind = GKMSVM
+    defaults = {
+        "kernel": "estimated",  # gkmsvm-lite alias of LS-GKM's default -t 2 (truncated estimated l-mer)
+        "l": 11,
+        "k": 7,
+        "d": 3,
+        "C": 1.0,
+        "solver": "nystrom",
+        "n_components": 300,
+        "max_train": 1000,
+        "max_test": 500,
+    }
+
+    def __repr__(self) -> str:
+        return "gkmsvm (gkmsvm-lite)"
+
+
+ARCHITECTURES.add("gkmsvm", _GkmSvmEntry())

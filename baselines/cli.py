@@ -1,0 +1,147 @@
+"""Command line: ``python -m baselines list | train | show | bench``.
+
+    python -m baselines list
+    python -m baselines train oct4 basset [--seed 0] [--profile default] [--set kernel_width=8]
+    python -m baselines show oct4 basset [--png curve.png]
+    python -m baselines bench [--profile default] [--tasks oct4,mafk,simplified] [--cold]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+DEFAULT_BENCH_TASKS = "oct4,mafk,simplified"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m baselines", description="Train, inspect and time the baseline models.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("list", help="architectures, their parameters, and the profiles")
+    for name, text in (("train", "train a model (or load it from the cache)"), ("show", "fidelity and learning curve of a trained model")):
+        cmd = sub.add_parser(name, help=text)
+        cmd.add_argument("task", help="task name (tasks/specs/<task>.toml) or spec path")
+        cmd.add_argument("arch", help="architecture name (see `list`)")
+        _model_options(cmd)
+        if name == "show":
+            cmd.add_argument("--png", type=Path, default=None, metavar="PATH", help="learning-curve PNG (default: <model dir>/learning_curve.png)")
+    bench = sub.add_parser("bench", help="wall time to train (cold) and load (cached) every model of a profile")
+    bench.add_argument("--profile", default="default", help="model profile (default: %(default)r)")
+    bench.add_argument("--tasks", default=DEFAULT_BENCH_TASKS, help="comma-separated tasks (default: %(default)r)")
+    bench.add_argument("--archs", default=None, help="comma-separated architectures (default: all)")
+    bench.add_argument("--seed", type=int, default=0, help="training seed (default: %(default)r)")
+    bench.add_argument("--cold", action="store_true", help="train into a fresh temporary models directory, so every model is trained")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        if args.command == "list":
+            return _list()
+        if args.command == "train":
+            return _train(args)
+        if args.command == "show":
+            return _show(args)
+        from baselines.bench import run_bench  # noqa: PLC0415
+
+        archs = args.archs.split(",") if args.archs else None
+        return run_bench(args.tasks.split(","), archs, args.profile, args.seed, args.cold)
+    except (KeyError, ValueError, FileNotFoundError) as error:
+        message = error.args[0] if isinstance(error, KeyError) and error.args else error
+        print(f"error: {message}", file=sys.stderr)
+        return 2
+
+
+def _model_options(cmd: argparse.ArgumentParser) -> None:
+    cmd.add_argument("--seed", type=int, default=0, help="training seed (default: %(default)r)")
+    cmd.add_argument("--profile", default="default", help="smoke | default | paper (default: %(default)r)")
+    cmd.add_argument(
+        "--set", action="append", default=[], metavar="KEY=VALUE", help="override a parameter, e.g. kernel_width=8 or epochs=5 (repeatable)"
+    )
+
+
+def _overrides(pairs: list[str]) -> dict:
+    out = {}
+    for pair in pairs:
+        if "=" not in pair:
+            raise ValueError(f"--set expects KEY=VALUE, got {pair!r}")
+        key, value = pair.split("=", 1)
+        try:
+            out[key] = json.loads(value)
+        except json.JSONDecodeError:
+            out[key] = value
+    return out
+
+
+def _list() -> int:
+    from baselines.architectures import ARCHITECTURES, arch_defaults, arch_kind  # noqa: PLC0415
+    from baselines.profiles import PROFILES  # noqa: PLC0415
+
+    print("architectures:")
+    for name in ARCHITECTURES.names():
+        defaults = ", ".join(f"{k}={v!r}" for k, v in arch_defaults(name).items())
+        print(f"  {name:<8} [{arch_kind(name)}] {defaults}")
+    print("profiles:")
+    for name, profile in PROFILES.items():
+        print(f"  {name:<8} {profile.description}")
+        for arch, params in profile.arch_params.items():
+            print(f"    {arch:<8} {json.dumps(params)}")
+        if profile.training:
+            print(f"    training {json.dumps(profile.training)}")
+    try:
+        import tasks  # noqa: PLC0415
+
+        print("tasks: " + ", ".join(tasks.TASKS.names()))
+    except ImportError:
+        pass
+    return 0
+
+
+def _dataset(task: str):
+    import tasks  # noqa: PLC0415
+
+    return tasks.build(task)
+
+
+def _train(args) -> int:
+    from baselines.store import get_model  # noqa: PLC0415
+
+    logging.getLogger("baselines").setLevel(logging.INFO)
+    model = get_model(_dataset(args.task), args.arch, seed=args.seed, profile=args.profile, progress=True, **_overrides(args.set))
+    _print_model(model)
+    return 0
+
+
+def _show(args) -> int:
+    from baselines.store import find_model, load_history  # noqa: PLC0415
+
+    model = find_model(_dataset(args.task), args.arch, seed=args.seed, profile=args.profile, **_overrides(args.set))
+    if model is None:
+        extra = "".join(f" --set {s}" for s in args.set)
+        print(
+            f"no trained {args.arch} model for {args.task} (seed {args.seed}, profile {args.profile}); "
+            f"run: python -m baselines train {args.task} {args.arch} --seed {args.seed} --profile {args.profile}{extra}",
+            file=sys.stderr,
+        )
+        return 1
+    _print_model(model)
+    history = load_history(model)
+    if "loss" not in history:
+        print(f"  {model.kind} models have no learning curve; fit: {json.dumps(history)}")
+        return 0
+    png = args.png or Path(model.path) / "learning_curve.png"
+    from baselines.plots import learning_curve  # noqa: PLC0415
+
+    learning_curve(history, png, title=f"{args.task} {model.name}: test auROC {model.fidelity['test_auroc']:.3f}")
+    print(f"  learning curve: {png}")
+    return 0
+
+
+def _print_model(model) -> None:
+    fid = model.fidelity
+    print(f"{model.name} [{model.kind}] {model.path}")
+    print(f"  test auROC {fid['test_auroc']:.4f}  auPRC {fid['test_auprc']:.4f}  (n={fid['test_n']}, {fid['test_positives']} positives)")
+    print(f"  params {json.dumps(model.params, sort_keys=True)}")
+    if model.conv_layer_names:
+        print(f"  conv layers {', '.join(model.conv_layer_names)}; first kernel width {model.first_kernel_width}")

@@ -1,0 +1,104 @@
+"""Time deeplift_rescale, deeplift_revealcancel and deepshap against a plain-TF floor.
+
+    python -m methods._bench_deeplift [--n 500] [--reference shuffle20] [--models toy,basset,beluga,shallow]
+
+The floor is the same number of forward + backward passes (N x R inputs) as
+one compiled `tf.GradientTape` gradient (the faster of batch 256 and 1024):
+what any reference-based gradient method must pay. Models are untrained (timing does
+not depend on the weights): ``toy`` is `tests.toy_models.toy_cnn(200, 19, 32,
+"max")`, the others are the registered architectures at the default profile's
+scale. Prints one table: "first" includes conversion / tracing; "wall"/"CPU"
+are a second, cached call (CPU time is steadier than wall time on a shared
+machine); "conv. error" is the harness's relative convergence error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+
+from baselines.tf_setup import set_seed, tf
+
+
+def _models(names: list[str], length: int):
+    from baselines.architectures import build_network, conv_layer_names, first_kernel_width  # noqa: PLC0415
+    from baselines.model import KERAS, TrainedModel  # noqa: PLC0415
+    from baselines.profiles import get_profile  # noqa: PLC0415
+
+    for name in names:
+        if name == "toy":
+            from tests.toy_models import toy_cnn  # noqa: PLC0415
+
+            yield "toy_k19_f32_max", toy_cnn(length=length, kernel_width=19, filters=32, pooling="max")
+            continue
+        params = get_profile("default").params_for(name)
+        set_seed(0)
+        network = build_network(name, length, **params)
+        model = TrainedModel(
+            kind=KERAS,
+            arch=name,
+            params=params,
+            seed=0,
+            network=network,
+            sequence_length=length,
+            first_kernel_width=first_kernel_width(network),
+            conv_layer_names=conv_layer_names(network),
+        )
+        yield f"{name}(default scale {params.get('scale')})", model
+
+
+def floor_seconds(model, X: np.ndarray, references: np.ndarray, batch_size: int = 1024) -> tuple[float, float]:
+    """(wall, CPU) seconds for N x R batched forward + backward passes of the logit (compiled GradientTape)."""
+    inputs = references.reshape(-1, *X.shape[1:])
+
+    @tf.function(reduce_retracing=True)
+    def grad(x):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = model.network(x, training=False)
+        return tape.gradient(y, x)
+
+    grad(tf.constant(inputs[:batch_size]))  # trace outside the timing
+    wall, cpu = time.perf_counter(), time.process_time()
+    for i in range(0, len(inputs), batch_size):
+        grad(tf.constant(inputs[i : i + batch_size])).numpy()
+    return time.perf_counter() - wall, time.process_time() - cpu
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=500, help="sequences (default %(default)r)")
+    parser.add_argument("--length", type=int, default=200, help="sequence length (default %(default)r)")
+    parser.add_argument("--reference", default="shuffle20", help="registered reference (default %(default)r)")
+    parser.add_argument("--models", default="toy,basset", help="comma list of toy,basset,beluga,shallow (default %(default)r)")
+    parser.add_argument("--methods", default="deeplift_rescale,deepshap,deeplift_revealcancel")
+    args = parser.parse_args(argv)
+
+    import methods  # noqa: PLC0415
+    from tabulate import tabulate  # noqa: PLC0415
+    from tests.toy_models import random_onehot  # noqa: PLC0415
+
+    X = random_onehot(args.n, args.length, seed=1)
+    t0 = time.perf_counter()
+    references = methods.make_references(args.reference, X, seed=0)
+    ref_seconds = time.perf_counter() - t0
+    rows = []
+    for label, model in _models(args.models.split(","), args.length):
+        floor_wall, floor_cpu = min(floor_seconds(model, X, references, batch_size=b) for b in (256, 1024))
+        rows.append([label, "floor (tf GradientTape)", "", f"{floor_wall:.2f}", f"{floor_cpu:.2f}", "1.0", ""])
+        for method in args.methods.split(","):
+            first = methods.attribute(method, model, X, args.reference)  # converts / traces; measures convergence
+            wall, cpu = time.perf_counter(), time.process_time()
+            methods.METHODS[method].fn(model, X, references)
+            wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+            rows.append(
+                [label, method, f"{first.seconds:.2f}", f"{wall:.2f}", f"{cpu:.2f}", f"{cpu / floor_cpu:.1f}", f"{first.convergence_error:.2e}"]
+            )
+    print(f"N={args.n} L={args.length} reference={args.reference} (R={references.shape[1]}, made in {ref_seconds:.2f} s)")
+    print(tabulate(rows, headers=["model", "method", "first wall s", "wall s", "CPU s", "CPU x floor", "conv. error"]))
+
+
+if __name__ == "__main__":
+    main()
