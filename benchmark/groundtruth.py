@@ -1,0 +1,160 @@
+"""Ground truths a cell is scored against, computed once per model and cached.
+
+- **all hits** (the paper's): the task's mask, every pasted motif position.
+- **used hits**: only the motif instances the model responds to. An instance
+  counts as used when dinucleotide-shuffling just its bases (``n_shuffles``
+  times, averaged) moves the model's logit by at least ``threshold``; positions
+  covered only by unused instances are left out of the evaluation (weight
+  False), so a method is neither charged for missing a motif the model never
+  learned nor rewarded for it.
+
+The threshold is ``fraction`` of the model's separation: the mean logit of the
+eval positives minus the mean logit of the test negatives (or, if that gap is
+not positive, ``fraction`` of the standard deviation of the test logits).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import dinuc_shuf
+import numpy as np
+
+from tasks.cache import cache_root, file_lock
+
+log = logging.getLogger(__name__)
+
+FRACTION = 0.05
+
+
+@dataclass
+class GroundTruth:
+    """Eval rows and both ground truths of one model on one task.
+
+    rows: (E,) dataset rows; X: (E, L, 4); mask: (E, L) all hits;
+    used: (E, L) used hits; weight: (E, L) positions evaluated under "used hits";
+    info: threshold, hit counts, share of hits used.
+    """
+
+    rows: np.ndarray
+    X: np.ndarray
+    mask: np.ndarray
+    used: np.ndarray
+    weight: np.ndarray
+    info: dict
+
+
+def instance_effects(model, X: np.ndarray, hits: np.ndarray, row_of: dict, n_shuffles: int = 5, seed: int = 0) -> np.ndarray:
+    """Mean logit drop f(x) - f(x with one hit's bases dinucleotide-shuffled), per hit.
+
+    Parameters
+    ----------
+    model: anything with ``predict_logit((N, L, 4)) -> (N,)``.
+    X: (E, L, 4) eval sequences. hits: hit table rows (fields seq, start, end).
+    row_of: dataset row -> index into X.
+
+    Returns
+    -------
+    (H,) float64 effects, in hit-table order.
+    """
+    if len(hits) == 0:
+        return np.zeros(0)
+    rng = np.random.default_rng(seed)
+    base = model.predict_logit(X).astype(np.float64)
+    variants = np.repeat(X[[row_of[int(h["seq"])] for h in hits]], n_shuffles, axis=0)
+    for i, hit in enumerate(hits):
+        start, end = int(hit["start"]), int(hit["end"])
+        segment = np.repeat(X[row_of[int(hit["seq"])], start:end][None].astype(np.uint8), n_shuffles, axis=0)
+        if end - start >= 3:
+            segment = dinuc_shuf.shuffle(segment, rng=rng, verify=False)
+        variants[i * n_shuffles : (i + 1) * n_shuffles, start:end] = segment
+    mutated = model.predict_logit(variants).astype(np.float64).reshape(len(hits), n_shuffles).mean(1)
+    originals = np.array([base[row_of[int(h["seq"])]] for h in hits])
+    return originals - mutated
+
+
+def threshold_for(model, dataset, eval_logits: np.ndarray, fraction: float = FRACTION) -> float:
+    """``fraction`` x (mean eval-positive logit - mean test-negative logit), see the module docstring."""
+    X_test, y_test = dataset.split(True)
+    negatives = X_test[y_test == 0][:500]
+    neg_logits = model.predict_logit(negatives) if len(negatives) else np.zeros(0)
+    gap = float(np.mean(eval_logits) - np.mean(neg_logits)) if len(neg_logits) else 0.0
+    if gap > 0:
+        return fraction * gap
+    spread = float(np.std(np.concatenate([eval_logits, neg_logits])))
+    return fraction * spread if spread > 0 else 1e-6
+
+
+def compute(model, dataset, n_eval: int, fraction: float = FRACTION, seed: int = 0) -> GroundTruth:
+    """Both ground truths of `model` on the first `n_eval` eval sequences of `dataset`."""
+    rows, X, mask = dataset.eval_set(n_eval)
+    rows = np.asarray(rows)
+    row_of = {int(r): i for i, r in enumerate(rows)}
+    hits = dataset.hits[np.isin(dataset.hits["seq"], rows)]
+    n_shuffles = 5 if model.kind == "keras" else 2
+    effects = instance_effects(model, X, hits, row_of, n_shuffles=n_shuffles, seed=seed)
+    eval_logits = model.predict_logit(X)
+    threshold = threshold_for(model, dataset, eval_logits, fraction)
+    is_used = np.abs(effects) >= threshold
+    used = np.zeros_like(mask, dtype=bool)
+    unused = np.zeros_like(mask, dtype=bool)
+    for hit, flag in zip(hits, is_used):
+        target = used if flag else unused
+        target[row_of[int(hit["seq"])], int(hit["start"]) : int(hit["end"])] = True
+    weight = ~(unused & ~used)
+    info = {
+        "threshold": threshold,
+        "fraction": fraction,
+        "n_shuffles": n_shuffles,
+        "n_hits": int(len(hits)),
+        "n_used": int(is_used.sum()),
+        "share_used": float(is_used.mean()) if len(hits) else float("nan"),
+        "used_by_motif": _used_by_motif(hits, is_used),
+    }
+    return GroundTruth(rows, X, np.asarray(mask, dtype=bool), used, weight, info)
+
+
+def _used_by_motif(hits: np.ndarray, is_used: np.ndarray) -> dict:
+    out = {}
+    for name in sorted(set(hits["motif"].tolist())):
+        pick = hits["motif"] == name
+        out[str(name)] = [int(is_used[pick].sum()), int(pick.sum())]
+    return out
+
+
+def cached(model, dataset, n_eval: int, key: str, fraction: float = FRACTION) -> GroundTruth:
+    """`compute`, cached on disk under ``<cache>/benchmark/groundtruth/<key>.npz`` (file-locked)."""
+    path = Path(cache_root()) / "benchmark" / "groundtruth" / f"{key}.npz"
+    with file_lock(path):
+        if path.exists():
+            try:
+                return _read(path, dataset, n_eval)
+            except (OSError, ValueError, KeyError) as error:
+                log.warning("ignoring unreadable ground-truth cache %s (%s); recomputing", path, error)
+        truth = compute(model, dataset, n_eval, fraction)
+        _write(path, truth)
+        return truth
+
+
+def _write(path: Path, truth: GroundTruth) -> None:
+    import json
+    import os
+    import tempfile
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".npz", dir=path.parent)
+    os.close(fd)
+    np.savez_compressed(tmp, rows=truth.rows, used=truth.used, weight=truth.weight, info=np.array(json.dumps(truth.info)))
+    os.replace(tmp, path)
+
+
+def _read(path: Path, dataset, n_eval: int) -> GroundTruth:
+    import json
+
+    rows, X, mask = dataset.eval_set(n_eval)
+    with np.load(path) as data:
+        if not np.array_equal(data["rows"], rows):
+            raise ValueError("cached rows differ from the dataset's eval set")
+        return GroundTruth(np.asarray(rows), X, np.asarray(mask, bool), data["used"], data["weight"], json.loads(str(data["info"])))

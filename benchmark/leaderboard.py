@@ -1,0 +1,140 @@
+"""Render leaderboard.md (and the figures) from a results directory alone, deterministically.
+
+Usage::
+
+    python -m benchmark.leaderboard                 # results/ -> leaderboard.md + docs/figures/*.png
+    python -m benchmark.leaderboard --check         # exit 1 if leaderboard.md is not what results/ gives
+    python -m benchmark.leaderboard --results-dir .cache/results-smoke --output /tmp/lb.md --no-figures
+
+The markdown depends only on the result files (no timestamps, sorted
+everything, fixed bootstrap seed), so ``--check`` can fail CI when someone
+edits results/ or leaderboard.md by hand, or forgets to regenerate.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from benchmark import sections, tables
+from benchmark.results import load_all
+from benchmark.sections import REPRODUCE
+from tasks.cache import REPO_ROOT
+
+log = logging.getLogger(__name__)
+
+DEFAULT_OUTPUT = REPO_ROOT / "leaderboard.md"
+DEFAULT_FIGURES = REPO_ROOT / "docs" / "figures"
+
+
+def render(records: list[dict], problems: list[str] | None = None, results_label: str = "results/",
+           figures_prefix: str | None = "docs/figures") -> str:
+    """The whole leaderboard as markdown (pure function of the records)."""
+    problems = problems or []
+    out = ["# motifbench leaderboard", "",
+           f"Generated from `{results_label}` by `python -m benchmark.leaderboard`; do not edit by hand.",
+           f"Reproduce: `{REPRODUCE}`.", ""]
+    if not records:
+        out += ["No results yet: run `make run` (or `pytest benchmark/ --profile smoke` for a quick check).", ""]
+        out += sections.problems_section(problems)
+        return "\n".join(out).rstrip() + "\n"
+    ok = tables.ok_records(records)
+    data = tables.dataset_rows(records)
+    out += sections.legend_section(data)
+    overall = tables.overall(records)
+    out += sections.findings_section(records)
+    out += sections.overall_section(overall, figures_prefix)
+    out += sections.per_group_section(records)
+    out += sections.reference_ablation_section(records, figures_prefix)
+    out += sections.param_ablation_section(records)
+    out += sections.simplified_vs_realistic_section(records)
+    out += sections.kernel_width_section(records, figures_prefix)
+    out += sections.fidelity_section(records)
+    out += sections.sanity_section(records)
+    out += sections.failures_section(records)
+    out += sections.problems_section(problems)
+    out += sections.provenance_section(records, data, len(ok))
+    return "\n".join(out).rstrip() + "\n"
+
+
+def write_outputs(results_dir: Path, profile: str = "default", output: Path | None = None,
+                  figures_dir: Path | None = None, with_figures: bool = True) -> list[Path]:
+    """Render the leaderboard (and figures) of `results_dir`; returns the paths written.
+
+    Default profile: leaderboard.md and docs/figures/ at the repository root;
+    other profiles: ``<results_dir>/leaderboard.md`` and ``<results_dir>/figures``.
+    """
+    results_dir = Path(results_dir)
+    in_repo = profile == "default" and results_dir.resolve() == (REPO_ROOT / "results").resolve()
+    output = Path(output) if output else (DEFAULT_OUTPUT if in_repo else results_dir / "leaderboard.md")
+    figures_dir = Path(figures_dir) if figures_dir else (DEFAULT_FIGURES if in_repo else results_dir / "figures")
+    records, problems = load_all(results_dir)
+    prefix = _relative(figures_dir, output.parent)
+    text = render(records, problems, _label(results_dir), prefix)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(text)
+    written = [output]
+    if with_figures and tables.ok_records(records):
+        from benchmark.figures import write_figures  # noqa: PLC0415 (matplotlib)
+
+        data = tables.dataset_rows(records)
+        prevalence = float(np.mean([d["prevalence"] for d in data if d["prevalence"] is not None])) if data else None
+        written += write_figures(records, tables.overall(records), figures_dir, prevalence)
+    return written
+
+
+def _label(results_dir: Path) -> str:
+    try:
+        return str(Path(results_dir).resolve().relative_to(REPO_ROOT)) + "/"
+    except ValueError:
+        return str(results_dir)
+
+
+def _relative(target: Path, start: Path) -> str:
+    import os  # noqa: PLC0415
+
+    return os.path.relpath(Path(target).resolve(), Path(start).resolve())
+
+
+def check(results_dir: Path, output: Path) -> tuple[bool, str]:
+    """(up to date?, message) comparing `output` to what `results_dir` renders."""
+    records, problems = load_all(results_dir)
+    expected = render(records, problems, _label(results_dir), _relative(DEFAULT_FIGURES, Path(output).parent))
+    if not Path(output).exists():
+        return False, f"{output} does not exist; run `python -m benchmark.leaderboard` to create it from {results_dir}"
+    current = Path(output).read_text()
+    if current == expected:
+        return True, f"{output} is up to date with {results_dir} ({len(records)} result files)"
+    import difflib  # noqa: PLC0415
+
+    diff = list(difflib.unified_diff(current.splitlines(), expected.splitlines(), "leaderboard.md (committed)", "rendered from results/", lineterm="", n=0))
+    shown = "\n".join(diff[:20])
+    return False, (f"{output} is stale: it differs from what {results_dir} renders ({len(diff)} diff lines; first ones below).\n"
+                   f"Regenerate with `python -m benchmark.leaderboard` and commit it.\n{shown}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmark.leaderboard", description=__doc__.splitlines()[0])
+    parser.add_argument("--results-dir", type=Path, default=REPO_ROOT / "results", help="results directory (default: results/)")
+    parser.add_argument("--output", type=Path, default=None, help="markdown file (default: leaderboard.md)")
+    parser.add_argument("--figures-dir", type=Path, default=None, help="figure directory (default: docs/figures)")
+    parser.add_argument("--no-figures", action="store_true", help="skip the PNG figures")
+    parser.add_argument("--check", action="store_true", help="exit 1 if the markdown is stale instead of writing it")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    if args.check:
+        ok, message = check(args.results_dir, args.output or DEFAULT_OUTPUT)
+        print(message, file=sys.stdout if ok else sys.stderr)
+        return 0 if ok else 1
+    written = write_outputs(args.results_dir, "default", args.output, args.figures_dir, not args.no_figures)
+    for path in written:
+        print(f"wrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

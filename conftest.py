@@ -1,0 +1,196 @@
+"""pytest wiring of the motifbench grid (loaded for every pytest run in this repository).
+
+``pytest benchmark/`` parametrises `benchmark/test_motif_recovery.py` over
+task x model variant x seed x method x reference x method parameters (see
+`benchmark.profiles`), with ids like
+``test_motif_recovery[oct4-basset-s0-deeplift_rescale-shuffle20]``, so
+``-k deeplift`` or ``-k "oct4 and ism"`` select what they say.
+
+Options (group "motifbench"):
+  --profile smoke|default|paper   grid size (default: default)
+  --results-dir DIR               where result JSONs go (default profile: results/;
+                                  others: <cache>/results-<profile>)
+  --shard i/n                     run only the i-th of n shards (whole model groups per shard,
+                                  the same split on every machine); merge shards' results by copying
+  --retry-failed                  recompute cells whose stored result failed
+  --force                         recompute selected cells even when cached
+  --no-leaderboard                do not render the leaderboard at the end
+
+A cell whose result file exists with matching input keys is reported as
+passed and not recomputed. At the end of the session (on the xdist
+controller) the leaderboard is rendered from the results directory.
+
+This module stays light: nothing heavy is imported at module level and
+nothing is built at collection, so ``pytest tests`` pays nothing for it.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from pathlib import Path
+
+import pytest
+
+SESSION_KEY = pytest.StashKey[object]()
+GRID_KEY = pytest.StashKey[list]()
+SEEN_KEY = pytest.StashKey[dict]()
+CELL_TEST = "test_motif_recovery"
+PROFILE_NAMES = ("smoke", "default", "paper")
+
+log = logging.getLogger("motifbench")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("motifbench", "motifbench benchmark grid")
+    group.addoption("--profile", action="store", default="default", metavar="NAME",
+                    help="benchmark profile: smoke, default or paper (default: %(default)r)")
+    group.addoption("--results-dir", action="store", default=None, metavar="DIR",
+                    help="directory of per-cell result JSONs (default: results/ for the default profile, "
+                         "<cache>/results-<profile> otherwise)")
+    group.addoption("--shard", action="store", default=None, metavar="i/n",
+                    help="run only shard i of n (1-based); shards split whole model groups (default: all)")
+    group.addoption("--retry-failed", action="store_true", default=False,
+                    help="recompute cells whose stored result is a failure (default: keep them)")
+    group.addoption("--force", action="store_true", default=False,
+                    help="recompute the selected cells even when their results are up to date")
+    group.addoption("--no-leaderboard", action="store_true", default=False,
+                    help="do not render the leaderboard at the end of the session")
+
+
+def is_cell_nodeid(nodeid: str) -> bool:
+    """True for a benchmark cell's node id (``...test_motif_recovery.py::test_motif_recovery[...]``)."""
+    return f"::{CELL_TEST}[" in nodeid
+
+
+def parse_shard(text: str | None) -> tuple[int, int] | None:
+    """'2/4' -> (2, 4); None -> None; anything else raises pytest.UsageError."""
+    if text is None:
+        return None
+    match = re.fullmatch(r"\s*(\d+)\s*/\s*(\d+)\s*", text)
+    if not match or not (1 <= int(match.group(1)) <= int(match.group(2))):
+        raise pytest.UsageError(f"--shard must look like i/n with 1 <= i <= n (e.g. --shard 2/4), got {text!r}")
+    return int(match.group(1)), int(match.group(2))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "xdist_group(name): cells of one model run on one xdist worker (--dist loadgroup)")
+    profile = config.getoption("--profile")
+    if profile not in PROFILE_NAMES:
+        raise pytest.UsageError(f"unknown --profile {profile!r}; choose one of {', '.join(PROFILE_NAMES)}")
+    parse_shard(config.getoption("--shard"))
+    config.stash[SEEN_KEY] = {"cells": 0, "cached": 0, "computed": 0, "failed": 0}
+
+
+def _session(config: pytest.Config):
+    """The BenchmarkSession of this process, created on first use (never for `pytest tests`)."""
+    if SESSION_KEY not in config.stash:
+        from benchmark.profiles import get_profile  # noqa: PLC0415
+        from benchmark.session import BenchmarkSession, default_results_dir  # noqa: PLC0415
+
+        name = config.getoption("--profile")
+        results_dir = config.getoption("--results-dir") or default_results_dir(name)
+        config.stash[SESSION_KEY] = BenchmarkSession(
+            get_profile(name), Path(results_dir),
+            progress=True, retry_failed=config.getoption("--retry-failed"), force=config.getoption("--force"),
+        )
+    return config.stash[SESSION_KEY]
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if metafunc.function.__name__ != CELL_TEST or "cell" not in metafunc.fixturenames:
+        return
+    import baselines  # noqa: PLC0415 (only when the grid is collected)
+    import methods  # noqa: PLC0415
+
+    from benchmark.profiles import grid_cells  # noqa: PLC0415
+
+    session = _session(metafunc.config)
+    cells = grid_cells(session.profile, methods.METHODS, baselines.arch_kind)
+    metafunc.config.stash[GRID_KEY] = cells
+    params = [pytest.param(c, id=c.id, marks=pytest.mark.xdist_group(f"{c.task}-{c.model}-s{c.seed}")) for c in cells]
+    metafunc.parametrize("cell", params)
+
+
+def shard_groups(cells: list, index: int, count: int) -> set[str]:
+    """Model groups (task-model-seed) of shard `index` of `count`: round-robin over the sorted groups."""
+    groups = sorted({f"{c.task}-{c.model}-s{c.seed}" for c in cells})
+    return {g for i, g in enumerate(groups) if i % count == index - 1}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list) -> None:
+    shard = parse_shard(config.getoption("--shard"))
+    if shard is None or GRID_KEY not in config.stash:
+        return
+    keep_groups = shard_groups(config.stash[GRID_KEY], *shard)
+    kept, dropped = [], []
+    for item in items:
+        cell = getattr(getattr(item, "callspec", None), "params", {}).get("cell")
+        if cell is None or f"{cell.task}-{cell.model}-s{cell.seed}" in keep_groups:
+            kept.append(item)
+        else:
+            dropped.append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    config = session.config
+    if GRID_KEY in config.stash and not any(is_cell_nodeid(item.nodeid) for item in session.items):
+        example = config.stash[GRID_KEY][0].id if config.stash[GRID_KEY] else "(empty grid)"
+        config.get_terminal_writer().line(
+            f"motifbench: no benchmark cell selected (profile {config.getoption('--profile')!r}, "
+            f"-k {config.getoption('keyword')!r}, shard {config.getoption('--shard')!r}). Cell ids look like "
+            f"{example!r}; list them with `pytest benchmark/ --collect-only -q`.", yellow=True)
+
+
+@pytest.fixture(scope="session")
+def motifbench_session(request: pytest.FixtureRequest):
+    """The BenchmarkSession (profile, results directory, lazily built datasets and models)."""
+    return _session(request.config)
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if not is_cell_nodeid(report.nodeid) or report.when != "call":
+        return
+    # runs on the controller too (reports come back from xdist workers)
+    seen = _CONFIG[0].stash[SEEN_KEY] if _CONFIG else None
+    if seen is None:
+        return
+    seen["cells"] += 1
+    how = dict(report.user_properties).get("motifbench")
+    if how in seen:
+        seen[how] += 1
+    elif report.failed:
+        seen["failed"] += 1
+
+
+_CONFIG: list = []
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionstart(session: pytest.Session) -> None:
+    _CONFIG[:] = [session.config]
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    config = session.config
+    seen = config.stash.get(SEEN_KEY, None)
+    if hasattr(config, "workerinput") or not seen or not seen["cells"] or config.getoption("--no-leaderboard"):
+        return
+    from benchmark.leaderboard import write_outputs  # noqa: PLC0415
+    from benchmark.session import default_results_dir  # noqa: PLC0415
+
+    name = config.getoption("--profile")
+    results_dir = Path(config.getoption("--results-dir") or default_results_dir(name))
+    writer = config.get_terminal_writer()
+    try:
+        written = write_outputs(results_dir, profile=name)
+    except Exception as error:  # the results are safe on disk; say what went wrong
+        writer.line(f"motifbench: could not render the leaderboard from {results_dir}: {type(error).__name__}: {error}", red=True)
+        return
+    writer.line("")
+    writer.line(
+        f"motifbench: {seen['cells']} cells (computed {seen['computed']}, cached {seen['cached']}, "
+        f"failed {seen['failed']}); results in {results_dir}; wrote {', '.join(str(p) for p in written)}")

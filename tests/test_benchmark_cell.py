@@ -1,0 +1,144 @@
+"""benchmark.cell / session / groundtruth on a toy model and a hand-made dataset (no training).
+
+A failing method, a NaN, or a model that cannot be built must each give a
+failed cell with a clear message, stored in results/ and shown in the
+leaderboard, while the other cells are kept.
+"""
+
+import numpy as np
+import pytest
+
+from benchmark import groundtruth, leaderboard, results
+from benchmark.profiles import GridProfile, ModelVariant
+from benchmark.results import Cell
+from benchmark.session import BenchmarkSession, run_or_load
+from methods import METHODS
+from methods.registry import MethodSpec
+from tasks.dataset import HIT_DTYPE, Dataset
+from tests.toy_models import random_onehot, toy_cnn
+
+L = 50
+
+
+def _dataset(n=40):
+    X = random_onehot(n, L, seed=1)
+    y = np.array([1, 0] * (n // 2), dtype=np.int8)
+    is_test = np.zeros(n, bool)
+    is_test[n // 2 :] = True
+    hits, mask = [], np.zeros((n, L), bool)
+    for row in range(n):
+        start = 5 + (row * 7) % 30
+        mask[row, start : start + 8] = True
+        hits.append((row, "TOY", start, start + 8, "+", 5.0))
+    eval_index = np.flatnonzero(is_test & (y == 1))
+    return Dataset(name="toy", X=X, y=y, is_test=is_test, mask=mask, hits=np.array(hits, dtype=HIT_DTYPE),
+                   eval_index=eval_index, motifs={"TOY": np.full((8, 4), 0.25, np.float32)}, manifest={"hash": "toyhash"})
+
+
+class ToySession(BenchmarkSession):
+    """A BenchmarkSession whose dataset and model are hand-made (no tasks.build, no training)."""
+
+    def __init__(self, results_dir, model_error=None):
+        profile = GridProfile(name="toy", tasks=("toy",), models=(ModelVariant("toy", "toy"),), n_eval=8, sanity_n=4)
+        super().__init__(profile, results_dir, progress=False)
+        self._data = _dataset()
+        self._model = toy_cnn(length=L, seed=0)
+        self._model.key = "toykey"
+        self._model_error = model_error
+
+    def identity(self, cell):
+        return {"task": "toyhash", "model": "toykey", "method": cell.method, "n_eval": 8}
+
+    def dataset(self, task):
+        return self._data
+
+    def model(self, cell):
+        if self._model_error:
+            raise self._model_error
+        return self._model
+
+    def randomized(self, cell):
+        return toy_cnn(length=L, seed=5)
+
+    def truth(self, cell):
+        return self._get(("truth",), lambda: groundtruth.compute(self._model, self._data, 8))
+
+
+def _cell(method, reference="none"):
+    return Cell(task="toy", model="toy", arch="toy", seed=0, method=method, reference=reference, tags=frozenset({"main"}))
+
+
+@pytest.fixture
+def broken_methods(monkeypatch):
+    def boom(model, X, references, *, seed=0):
+        raise ValueError("boom on purpose")
+
+    def nan(model, X, references, *, seed=0):
+        out = np.zeros(X.shape, np.float32)
+        out[1, 3, 0] = np.nan
+        return out
+
+    monkeypatch.setitem(METHODS._entries, "toy_boom", MethodSpec("toy_boom", boom, ("keras",), ("none",)))
+    monkeypatch.setitem(METHODS._entries, "toy_nan", MethodSpec("toy_nan", nan, ("keras",), ("none",)))
+
+
+def test_ok_cell_has_metrics_sanity_runtime_and_rows(tmp_path):
+    session = ToySession(tmp_path)
+    record, how = run_or_load(session, _cell("grad_x_input"))
+    assert how == "computed" and record["status"] == "ok", record.get("error")
+    assert set(record["metrics"]) == {"all_hits", "used_hits"}
+    assert len(record["rows"]) == 8 and record["runtime"]["per_1000_sequences"] >= 0
+    assert record["sanity"]["status"] == "ok"
+    assert record["model"]["used_hits"]["n_hits"] == 8
+    again, how = run_or_load(session, _cell("grad_x_input"))
+    assert how == "cached" and again["metrics"] == results.load(results.result_path(tmp_path, _cell("grad_x_input")))["metrics"]
+
+
+def test_method_error_and_nan_become_failed_cells_and_the_leaderboard_lists_them(tmp_path, broken_methods):
+    session = ToySession(tmp_path)
+    boom, _ = run_or_load(session, _cell("toy_boom"))
+    nan, _ = run_or_load(session, _cell("toy_nan"))
+    good, _ = run_or_load(session, _cell("gradient"))
+    assert boom["status"] == "failed" and "boom on purpose" in boom["error"] and "toy_boom" in boom["error"]
+    assert nan["status"] == "failed" and "NaN" in nan["error"]
+    assert good["status"] == "ok"
+    records, problems = results.load_all(tmp_path)
+    assert len(records) == 3 and not problems
+    text = leaderboard.render(records, problems)
+    assert "## Failed cells" in text and "toy-toy-s0-toy_boom-none" in text and "boom on purpose" in text
+
+
+def test_a_model_that_cannot_be_built_fails_its_cells_with_the_reason(tmp_path):
+    session = ToySession(tmp_path, model_error=FileNotFoundError("no weights for toy"))
+    record, _ = run_or_load(session, _cell("gradient"))
+    assert record["status"] == "failed"
+    assert "model for toy-toy-s0-gradient-none failed" in record["error"] and "no weights for toy" in record["error"]
+
+
+class PositionModel:
+    """A 'model' whose logit reads only positions 0-17 (position-specific weights, so a shuffle there matters)."""
+
+    kind = "keras"
+
+    def predict_logit(self, X):
+        weights = np.zeros((L, 4), np.float32)
+        weights[:18] = np.random.default_rng(0).normal(0, 3, size=(18, 4))
+        return (np.asarray(X) * weights).sum((1, 2))
+
+
+def test_used_hits_ground_truth_keeps_only_hits_the_model_reads():
+    data = _dataset()
+    truth = groundtruth.compute(PositionModel(), data, 8)
+    rows = truth.rows
+    hits = data.hits[np.isin(data.hits["seq"], rows)]
+    reads = hits["end"] <= 18  # the toy hits lie either inside positions 0-17 or wholly after them
+    assert not ((hits["start"] < 18) & (hits["end"] > 18)).any()
+    assert reads.any() and not reads.all()
+    for hit, read in zip(hits, reads):
+        i = int(np.flatnonzero(rows == hit["seq"])[0])
+        span = slice(int(hit["start"]), int(hit["end"]))
+        if read:
+            assert truth.used[i, span].all()
+        else:  # an ignored hit is neither motif nor background under "used hits"
+            assert not truth.used[i, span].any() and not truth.weight[i, span].any()
+    assert not (truth.used & ~truth.mask).any()
