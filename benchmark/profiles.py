@@ -112,9 +112,10 @@ register_profile(
         models=(
             ModelVariant("basset", "basset"),
             ModelVariant("beluga", "beluga"),
+            ModelVariant("shallow", "shallow"),
             # the kernel-width study: Basset with an 8-wide first kernel, on the realistic tasks
             ModelVariant("basset_k8", "basset", (("kernel_width", 8),), tasks=("oct4", "mafk"), tags=("kernel_width",)),
-            ModelVariant("gkmsvm", "gkmsvm", tasks=("oct4",)),
+            ModelVariant("gkmsvm", "gkmsvm"),
         ),
         n_eval=200,
         sanity_n=40,
