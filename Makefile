@@ -26,6 +26,8 @@ $(STAMP): pyproject.toml requirements.lock
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -c requirements.lock -e .
 	$(PY) -m pip install --quiet --no-deps janggu==0.10.2
+	@echo "compiling the FIMO/TOMTOM kernels once (numba caches them in the venv; a few minutes on 2 cores)"
+	$(PY) -m tasks warmup
 	@touch $(STAMP)
 
 # The grid runs on 2 xdist workers, one model group per worker at a time (--dist loadgroup);
@@ -45,7 +47,9 @@ test-fast: $(STAMP)
 	$(PY) -m pytest tests -q -m "not slow"
 
 bench: $(STAMP)
-	$(PY) -m pytest tests/benchmarks -q --benchmark-only
+	$(PY) -m baselines bench
+	$(PY) -m methods bench --n 500
+	$(PY) -m methods._bench_deeplift --models basset,beluga,shallow
 
 clean-cache:
 	rm -rf .cache
