@@ -65,7 +65,12 @@ def resolve_settings(arch: str, profile: str = "default", **overrides) -> tuple[
 
 
 def dataset_fingerprint(dataset) -> str:
-    """The dataset's own hash, or (for a hand-made Dataset without one) a hash of its arrays."""
+    """The dataset's own hash, or (for a hand-made Dataset without one) a hash of its arrays.
+
+    `dataset` may also be the hash itself (a str), so keys can be computed without loading data.
+    """
+    if isinstance(dataset, str):
+        return dataset
     if dataset.hash:
         return dataset.hash
     digest = hashlib.sha256()
@@ -76,7 +81,10 @@ def dataset_fingerprint(dataset) -> str:
 
 
 def model_key(dataset, arch: str, seed: int = 0, profile: str = "default", **overrides) -> str:
-    """The content hash naming the cache directory of this model."""
+    """The content hash naming the cache directory of this model.
+
+    `dataset` is a Dataset or just its hash (`tasks.dataset_key`), so the key is known before training.
+    """
     params, training = resolve_settings(arch, profile, **overrides)
     return _key(dataset, arch, params, training, seed)
 

@@ -56,8 +56,7 @@ def task_key(task: str) -> str:
     """
     import tasks  # noqa: PLC0415
 
-    # tasks names a dataset's cache directory "<name>-<hash>" (tasks.cache_dir, public API)
-    return tasks.cache_dir(tasks.load_spec(task)).name.rsplit("-", 1)[1]
+    return tasks.dataset_key(tasks.load_spec(task))
 
 
 @functools.lru_cache(maxsize=None)
@@ -65,8 +64,7 @@ def model_key(task: str, arch: str, overrides: tuple, seed: int, profile: str) -
     """The cache key `baselines.get_model` will give this model (equals ``TrainedModel.key``), without training."""
     from baselines.store import model_key as baselines_model_key  # noqa: PLC0415
 
-    dataset = types.SimpleNamespace(hash=task_key(task))  # the key only reads the dataset's hash
-    return baselines_model_key(dataset, arch, seed=seed, profile=profile, **dict(overrides))
+    return baselines_model_key(task_key(task), arch, seed=seed, profile=profile, **dict(overrides))
 
 
 def method_key(fn: Any) -> str:

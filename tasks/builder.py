@@ -107,10 +107,14 @@ def spec_hash(spec: TaskSpec) -> tuple[str, dict]:
     return content_hash(content), content
 
 
+def dataset_key(spec: TaskSpec) -> str:
+    """The hash `build` will give `spec`'s dataset (``Dataset.hash``), computed without building."""
+    return spec_hash(spec)[0]
+
+
 def cache_dir(spec: TaskSpec) -> Path:
     """Where `spec`'s dataset lives (whether or not it is built yet)."""
-    key, _ = spec_hash(spec)
-    return cache_root() / "tasks" / f"{spec.name}-{key}"
+    return cache_root() / "tasks" / f"{spec.name}-{dataset_key(spec)}"
 
 
 def build(name_or_spec: str | os.PathLike | TaskSpec, *, progress: bool = True) -> Dataset:
