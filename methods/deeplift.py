@@ -18,6 +18,7 @@ from methods._deeplift_adapter import deeplift_hypothetical
 from methods.registry import register_method
 
 REFERENCES = ("zeros", "avg_composition", "shuffle10", "shuffle20", "shuffle50")
+GKMSVM_REASON = "deeplift converts Keras layer graphs; a gkm-SVM is explained by gkmexplain"
 
 
 @register_method(
@@ -25,6 +26,7 @@ REFERENCES = ("zeros", "avg_composition", "shuffle10", "shuffle20", "shuffle50")
     model_kinds=("keras",),
     references=REFERENCES,
     promises_delta=True,
+    excluded={"gkmsvm": GKMSVM_REASON},
     description="deeplift package, Rescale rule on every nonlinearity (MaxPool by gradient), logit",
 )
 def deeplift_rescale(
@@ -49,6 +51,7 @@ def deeplift_rescale(
     model_kinds=("keras",),
     references=REFERENCES,
     promises_delta=True,
+    excluded={"gkmsvm": GKMSVM_REASON},
     description="deeplift package GenomicsDefault: RevealCancel after dense layers, Rescale after conv, logit",
 )
 def deeplift_revealcancel(

@@ -33,6 +33,7 @@ from methods._deeplift_adapter import paired_hypothetical, weights_digest
 from methods.registry import register_method
 
 REFERENCES = ("zeros", "avg_composition", "shuffle10", "shuffle20", "shuffle50")
+GKMSVM_REASON = "shap.DeepExplainer needs a differentiable network; a gkm-SVM is explained by gkmexplain"
 
 _LOCK = threading.RLock()
 # network id -> (weakref to network, weights digest, explainer, backgrounds). An explainer
@@ -46,6 +47,7 @@ _MAX_EXPLAINERS = 4
     model_kinds=("keras",),
     references=REFERENCES,
     promises_delta=True,
+    excluded={"gkmsvm": GKMSVM_REASON},
     description="shap.DeepExplainer (DeepLIFT-style rules, MaxPool by its cross-max rule) on the logit, per-sequence references",
 )
 def deepshap(
