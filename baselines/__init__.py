@@ -33,6 +33,7 @@ _EXPORTS = {
     "model_key": "baselines.store",
     "resolve_settings": "baselines.store",
     "randomized_copy": "baselines.store",
+    "untrained_model": "baselines.store",
     "CorruptModelError": "baselines.store",
     "BASELINES_CODE_VERSION": "baselines.store",
     "TrainingDivergedError": "baselines.train",

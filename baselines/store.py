@@ -217,6 +217,29 @@ def find_model(dataset, arch: str, *, seed: int = 0, profile: str = "default", r
         return None
 
 
+def untrained_model(arch: str, sequence_length: int, profile: str = "default", seed: int = 0) -> TrainedModel:
+    """A freshly initialised (seeded, never trained) Keras model of `arch` at `profile`'s size.
+
+    For timing benchmarks, whose cost does not depend on the weights; not cached.
+    """
+    from baselines.architectures import build_network, conv_layer_names, first_kernel_width  # noqa: PLC0415
+    from baselines.profiles import get_profile  # noqa: PLC0415
+
+    params = get_profile(profile).params_for(arch)
+    set_seed(seed)
+    network = build_network(arch, sequence_length, **params)
+    return TrainedModel(
+        kind=KERAS,
+        arch=arch,
+        params=params,
+        seed=seed,
+        network=network,
+        sequence_length=sequence_length,
+        first_kernel_width=first_kernel_width(network),
+        conv_layer_names=conv_layer_names(network),
+    )
+
+
 def randomized_copy(model: TrainedModel, seed: int = 0) -> TrainedModel:
     """The same Keras architecture with freshly initialised weights (Adebayo et al. sanity check).
 

@@ -62,21 +62,10 @@ def bench_models(names: list[str], length: int, task: str | None, profile: str):
 
             yield "toy_cnn(L=200, k=19, f=64, max)", toy_cnn(length=length, kernel_width=19, filters=64, pooling="max")
         else:
-            from baselines.profiles import get_profile  # noqa: PLC0415
+            from baselines import untrained_model  # noqa: PLC0415
 
-            params = get_profile(profile).params_for(name)
-            set_seed(0)
-            network = build_network(name, length, **params)
-            yield f"{name} {params} (untrained)", TrainedModel(
-                kind=KERAS,
-                arch=name,
-                params=params,
-                seed=0,
-                network=network,
-                sequence_length=length,
-                first_kernel_width=first_kernel_width(network),
-                conv_layer_names=conv_layer_names(network),
-            )
+            model = untrained_model(name, length, profile=profile)
+            yield f"{name} {model.params} (untrained)", model
 
 
 def floor_seconds(network, n_passes: int, length: int, backward: bool, batch_size: int = 1024) -> tuple[float, float]:

@@ -23,9 +23,7 @@ from baselines.tf_setup import set_seed, tf
 
 
 def _models(names: list[str], length: int):
-    from baselines.architectures import build_network, conv_layer_names, first_kernel_width  # noqa: PLC0415
-    from baselines.model import KERAS, TrainedModel  # noqa: PLC0415
-    from baselines.profiles import get_profile  # noqa: PLC0415
+    from baselines import untrained_model  # noqa: PLC0415
 
     for name in names:
         if name == "toy":
@@ -33,20 +31,8 @@ def _models(names: list[str], length: int):
 
             yield "toy_k19_f32_max", toy_cnn(length=length, kernel_width=19, filters=32, pooling="max")
             continue
-        params = get_profile("default").params_for(name)
-        set_seed(0)
-        network = build_network(name, length, **params)
-        model = TrainedModel(
-            kind=KERAS,
-            arch=name,
-            params=params,
-            seed=0,
-            network=network,
-            sequence_length=length,
-            first_kernel_width=first_kernel_width(network),
-            conv_layer_names=conv_layer_names(network),
-        )
-        yield f"{name}(default scale {params.get('scale')})", model
+        model = untrained_model(name, length, profile="default")
+        yield f"{name}(default scale {model.params.get('scale')})", model
 
 
 def floor_seconds(model, X: np.ndarray, references: np.ndarray, batch_size: int = 1024) -> tuple[float, float]:

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tasks.cache import atomic_directory, cache_root, content_hash, file_lock, file_sha256, write_json_atomic
+from tasks.cache import atomic_directory, cache_root, content_hash, file_lock, file_sha256, jsonable, write_json_atomic
 from tasks.dataset import MANIFEST_FILE, Dataset, _savez_deterministic
 from tasks.spec import PATH_FIELDS, SpecError, TaskSpec, load_spec
 
@@ -208,7 +208,7 @@ def _make(spec: TaskSpec, key: str, hashed: dict, progress: bool) -> Dataset:
         hits=sim["hits"],
         eval_index=eval_rows,
         motifs={name: kept[name] for name in used},
-        manifest=json.loads(json.dumps(manifest, default=_plain)),
+        manifest=json.loads(json.dumps(manifest, default=jsonable)),
     )
     return dataset, sim["provenance"]
 
@@ -257,12 +257,3 @@ def occupancy(y: np.ndarray, is_test: np.ndarray, mask: np.ndarray, hits: np.nda
         "eval_prevalence": round(float(mask[eval_rows].mean()), 6) if len(eval_rows) else None,
     }
 
-
-def _plain(obj):
-    if isinstance(obj, np.generic):
-        return obj.item()
-    if isinstance(obj, np.ndarray):
-        return obj.tolist()
-    if isinstance(obj, Path):
-        return str(obj)
-    raise TypeError(type(obj).__name__)

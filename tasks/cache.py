@@ -35,7 +35,7 @@ def cache_root() -> Path:
 
 def canonical_json(obj: Any) -> str:
     """JSON with sorted keys and no whitespace: the input to `content_hash`."""
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), default=_jsonable)
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), default=jsonable)
 
 
 def content_hash(obj: Any, length: int = 12) -> str:
@@ -86,7 +86,7 @@ def write_json_atomic(path: Path, obj: Any) -> None:
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         with os.fdopen(fd, "w") as handle:
-            json.dump(obj, handle, indent=2, sort_keys=True, default=_jsonable)
+            json.dump(obj, handle, indent=2, sort_keys=True, default=jsonable)
             handle.write("\n")
         os.chmod(tmp, 0o644)  # mkstemp makes 0600; results are meant to be shared
         os.replace(tmp, path)
@@ -95,7 +95,8 @@ def write_json_atomic(path: Path, obj: Any) -> None:
             os.remove(tmp)
 
 
-def _jsonable(obj: Any) -> Any:
+def jsonable(obj: Any) -> Any:
+    """JSON `default=` hook for NumPy scalars/arrays, paths and sets."""
     import numpy as np
 
     if isinstance(obj, np.generic):
