@@ -46,6 +46,7 @@ from typing import Any, Callable, Iterator
 import numpy as np
 
 from baselines.tf_setup import tf
+from methods import _deeplift_equal_multipliers
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +75,7 @@ def _patch_deeplift() -> None:
                 if getattr(module, "tf", None) is tf:
                     module.tf = tf.compat.v1
         deeplift.util.get_session = _current_session
+        _deeplift_equal_multipliers.install()
         _PATCHED = True
 
 
@@ -177,8 +179,8 @@ def weights_digest(network: Any) -> str:
     return h.hexdigest()
 
 
-def convert(network: Any, mode: str = "rescale") -> ConvertedModel:
-    """Convert a tf-keras model to deeplift, cached per model object, mode and weights.
+def convert(network: Any, mode: str = "rescale", single_transpose: bool = True) -> ConvertedModel:
+    """Convert a tf-keras model to deeplift, cached per model object, mode, flag and weights.
 
     Parameters
     ----------
@@ -191,6 +193,11 @@ def convert(network: Any, mode: str = "rescale") -> ConvertedModel:
         RevealCancel after dense layers) or "gradient" (plain gradients, so
         multipliers x input is grad x input). MaxPool always uses deeplift's
         only MaxPool rule, the gradient.
+    single_transpose: compute deeplift's Linear rule for a conv or dense layer
+        as one transposed convolution (matmul) instead of five where the
+        layer's positive and negative multipliers are provably equal: the same
+        numbers, about half the time (see `_deeplift_equal_multipliers`).
+        False runs the package's rule unchanged (the tests compare the two).
 
     Returns
     -------
@@ -202,15 +209,15 @@ def convert(network: Any, mode: str = "rescale") -> ConvertedModel:
     digest = weights_digest(network)
     with _PATCH_LOCK:
         per_model = _CACHE.setdefault(network, {})
-        cached = per_model.get(mode)
+        cached = per_model.get((mode, single_transpose))
         if cached is not None and cached.weights_digest == digest:
             return cached
-        converted = _convert(network, mode, digest)
-        per_model[mode] = converted
+        converted = _convert(network, mode, digest, single_transpose)
+        per_model[(mode, single_transpose)] = converted
         return converted
 
 
-def _convert(network: Any, mode: str, digest: str) -> ConvertedModel:
+def _convert(network: Any, mode: str, digest: str, single_transpose: bool) -> ConvertedModel:
     import deeplift.util  # noqa: PLC0415
     from deeplift.conversion import kerasapi_conversion as kc  # noqa: PLC0415
     from deeplift.layers.activations import Activation  # noqa: PLC0415
@@ -251,6 +258,9 @@ def _convert(network: Any, mode: str, digest: str) -> ConvertedModel:
             predict = deeplift.util.compile_func([input_layer.get_activation_vars()], target.get_activation_vars())
             input_layer.reset_mxts_updated()
             dl_model._set_scoring_mode_for_target_layer(target)
+            if single_transpose:
+                flagged = _deeplift_equal_multipliers.mark_layers(dl_layers, target)
+                log.debug("single transposed convolution for %s", flagged)
             input_layer.update_mxts()
             multipliers = deeplift.util.compile_func(
                 [input_layer.get_activation_vars(), input_layer.get_reference_vars()], input_layer.get_mxts()

@@ -75,8 +75,10 @@ def deepshap(
     (N, L, 4) float32 hypothetical contributions.
     """
     explainer = explainer_for(model.network)
+    n_references = max(1, np.shape(references)[1]) if np.ndim(references) == 4 else 1
+    pairs_per_call = max(1, batch_size // n_references) * n_references  # what paired_hypothetical sends: pad to that, not beyond
     return paired_hypothetical(
-        lambda xs, refs: shap_multipliers(explainer, xs, refs, pad_to=batch_size),
+        lambda xs, refs: shap_multipliers(explainer, xs, refs, pad_to=pairs_per_call),
         X,
         references,
         batch_size=batch_size,

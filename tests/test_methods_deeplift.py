@@ -198,3 +198,36 @@ def test_deepshap_rejects_a_model_without_a_linear_logit():
     network = keras.Sequential([keras.layers.Input((L, 4)), keras.layers.Flatten(), keras.layers.Dense(1, activation="sigmoid")])
     with pytest.raises(ValueError, match="linear Dense"):
         deepshap_module.explainer_for(network)
+
+
+@pytest.mark.parametrize("mode", ["rescale", "genomics_default"])
+@pytest.mark.parametrize("arch", ["basset", "beluga", "shallow"])
+def test_single_transposed_convolution_equals_package_rule(arch, mode):
+    """The adapter's one transposed convolution per layer gives deeplift's own five-term Linear rule."""
+    from baselines import untrained_model  # noqa: PLC0415
+
+    network = untrained_model(arch, 100, profile="smoke", seed=2).network
+    X = random_onehot(8, 100, seed=2)
+    refs = _shuffles(X, 3).reshape(-1, 100, 4)
+    xs = np.repeat(X, 3, axis=0)
+    package = adapter.convert(network, mode, single_transpose=False).multipliers(xs, refs)
+    single = adapter.convert(network, mode, single_transpose=True).multipliers(xs, refs)
+    scale = np.abs(package).max()
+    assert scale > 1e-4
+    np.testing.assert_allclose(single, package, atol=1e-5 * scale, rtol=0)
+
+
+def test_single_transpose_only_where_multipliers_are_equal():
+    """Under GenomicsDefault the dense layers below a RevealCancel nonlinearity keep deeplift's full rule."""
+    from baselines import untrained_model  # noqa: PLC0415
+    from methods._deeplift_equal_multipliers import FLAG  # noqa: PLC0415
+
+    network = untrained_model("basset", 100, profile="smoke").network
+    flags = {}
+    for mode in ("rescale", "genomics_default"):
+        layers = adapter.convert(network, mode).deeplift_model.get_layers()
+        flags[mode] = [(type(layer).__name__, getattr(layer, FLAG)) for layer in layers if hasattr(layer, FLAG)]
+    assert [kind for kind, _ in flags["rescale"]] == ["Conv1D"] * 3 + ["Dense"] * 3
+    assert all(flag for _, flag in flags["rescale"])
+    # convs below Rescale nonlinearities: single; hidden dense below RevealCancel: full rule; the logit (target): single
+    assert [flag for _, flag in flags["genomics_default"]] == [True] * 3 + [False, False, True]
