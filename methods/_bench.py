@@ -7,7 +7,9 @@ before the clock starts:
 
 - gradient, grad_x_input, smoothed_grad_x_input, gradcam family: N forward+backward passes;
 - integrated_gradients: N x R x steps forward+backward passes;
-- ism: N x 3L forward passes.
+- ism: N x 3L forward passes. fastISM (what ISM uses from 300 sequences per
+  call) can go below this floor: it recomputes only the part of each layer a
+  substitution reaches.
 
 The ratio seconds / floor is what the implementation adds (batching, building
 mutants or path points, NumPy post-processing). Wall and CPU seconds (all
