@@ -44,7 +44,8 @@ CELLS = [
     ("grad_x_activation", "none", {"layer": "last"}, "grad"),
     ("integrated_gradients", "zeros", {"steps": 20}, "ig"),
     ("integrated_gradients", "shuffle20", {"steps": 20}, "ig"),
-    ("ism", "none", {}, "ism"),
+    ("ism", "none", {"implementation": "batched"}, "ism"),
+    ("ism", "none", {"implementation": "fastism"}, "ism"),  # what "auto" picks from 300 sequences
 ]
 
 
