@@ -8,6 +8,7 @@ scores. Keras models are `keras.Sequential` networks whose last layer is a
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -71,3 +72,12 @@ class TrainedModel:
 
             return predict_gkmsvm(self, X)
         raise ValueError(f"unknown model kind {self.kind!r}; expected one of {MODEL_KINDS}")
+
+
+def weights_digest(network: Any) -> str:
+    """A short hash of a Keras network's weights: tells a cache built from the network (a
+    deeplift conversion, a shap explainer, a fastISM model) that the weights have changed."""
+    h = hashlib.blake2b(digest_size=12)
+    for w in network.get_weights():
+        h.update(np.ascontiguousarray(w).tobytes())
+    return h.hexdigest()

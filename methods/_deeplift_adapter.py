@@ -32,7 +32,6 @@ deeplift_hypothetical(network, X, references, mode) -> (N, L, 4)
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import sys
@@ -45,6 +44,7 @@ from typing import Any, Callable, Iterator
 
 import numpy as np
 
+from baselines.model import weights_digest
 from baselines.tf_setup import tf
 from methods import _deeplift_equal_multipliers
 
@@ -169,14 +169,6 @@ class ConvertedModel:
         if X.ndim != 1 + len(self.input_shape) or X.shape[1:] != self.input_shape:
             raise ValueError(f"deeplift model expects {what} of shape (N, {', '.join(map(str, self.input_shape))}), got {X.shape}")
         return X
-
-
-def weights_digest(network: Any) -> str:
-    """A short hash of a Keras model's weights (detects retraining after conversion)."""
-    h = hashlib.blake2b(digest_size=12)
-    for w in network.get_weights():
-        h.update(np.ascontiguousarray(w).tobytes())
-    return h.hexdigest()
 
 
 def convert(network: Any, mode: str = "rescale", single_transpose: bool = True) -> ConvertedModel:

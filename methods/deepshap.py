@@ -29,7 +29,8 @@ from typing import Any
 
 import numpy as np
 
-from methods._deeplift_adapter import paired_hypothetical, weights_digest
+from baselines.model import weights_digest
+from methods._deeplift_adapter import paired_hypothetical
 from methods.registry import register_method
 
 REFERENCES = ("zeros", "avg_composition", "shuffle10", "shuffle20", "shuffle50")

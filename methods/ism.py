@@ -114,7 +114,7 @@ def _keras_ism(network, X: np.ndarray, batch_size: int) -> np.ndarray:
 
 def _fastism_for(network):
     """A cached fastism.FastISM for `network` with its per-position call compiled, or None if fastISM cannot run it."""
-    from methods._deeplift_adapter import weights_digest  # noqa: PLC0415
+    from baselines.model import weights_digest  # noqa: PLC0415
 
     digest = weights_digest(network)  # fastISM copies the weights: rebuild when they change
     cached = getattr(network, "_motifbench_fastism", None)
@@ -140,15 +140,18 @@ def _fastism_for(network):
 
 
 def _fastism_table(network, X: np.ndarray, max_chunk: int = 512) -> np.ndarray | None:
-    """Uncentred f(mutant) table (N, L, 4) by fastISM, or None when fastISM cannot run the network.
+    """Uncentred f(mutant) table (N, L, 4) by compiled fastISM, or None when fastISM cannot run the network."""
+    fast = _fastism_for(network)
+    return None if fast is None else fastism_loop(fast, X, max_chunk)
+
+
+def fastism_loop(fast, X: np.ndarray, max_chunk: int = 512) -> np.ndarray:
+    """Uncentred f(mutant) table (N, L, 4) from a fastism.FastISM object.
 
     fastISM substitutes one given base at every position per call; sequences
     already holding that base keep f(x), which is the table's value there.
     Sequences go in equal chunks of at most `max_chunk` (the loop's cost is per chunk).
     """
-    fast = _fastism_for(network)
-    if fast is None:
-        return None
     from baselines.tf_setup import tf  # noqa: PLC0415
 
     n = len(X)
