@@ -15,6 +15,13 @@ Options (group "motifbench"):
   --retry-failed                  recompute cells whose stored result failed
   --force                         recompute selected cells even when cached
   --no-leaderboard                do not render the leaderboard at the end
+  --cell-timeout SECONDS          time limit of each cell's method stage (default: the profile's
+                                  cell_timeout; 0: none); past it the cell fails "timed out after N s"
+  --verify                        recompute the selected cells and compare them with their stored
+                                  results (benchmark.verify); a difference fails the cell, files are kept
+  --verify-tolerance X            absolute metric tolerance of --verify (default 1e-6)
+  --verify-changed FILE           --verify only the cells whose result paths FILE lists (one a line,
+                                  e.g. from `git diff --name-only`); a listed path of no grid cell is an error
 
 A cell whose result file exists with matching input keys is reported as
 passed and not recomputed. At the end of the session (on the xdist
@@ -56,6 +63,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="recompute the selected cells even when their results are up to date")
     group.addoption("--no-leaderboard", action="store_true", default=False,
                     help="do not render the leaderboard at the end of the session")
+    group.addoption("--cell-timeout", action="store", type=float, default=None, metavar="SECONDS",
+                    help="time limit of one cell's method stage (default: the profile's cell_timeout; 0: none)")
+    group.addoption("--verify", action="store_true", default=False,
+                    help="recompute the selected cells and fail those that differ from their stored results")
+    group.addoption("--verify-tolerance", action="store", type=float, default=1e-6, metavar="X",
+                    help="absolute tolerance on metrics for --verify (default: %(default)g)")
+    group.addoption("--verify-changed", action="store", default=None, metavar="FILE",
+                    help="verify only the cells whose result files FILE lists (implies --verify)")
 
 
 def is_cell_nodeid(nodeid: str) -> bool:
@@ -93,6 +108,9 @@ def _session(config: pytest.Config):
         config.stash[SESSION_KEY] = BenchmarkSession(
             get_profile(name), Path(results_dir),
             progress=True, retry_failed=config.getoption("--retry-failed"), force=config.getoption("--force"),
+            cell_timeout=config.getoption("--cell-timeout"),
+            verify=config.getoption("--verify") or bool(config.getoption("--verify-changed")),
+            verify_tolerance=config.getoption("--verify-tolerance"),
         )
     return config.stash[SESSION_KEY]
 
@@ -118,7 +136,46 @@ def shard_groups(cells: list, index: int, count: int) -> set[str]:
     return {g for i, g in enumerate(groups) if i % count == index - 1}
 
 
+def read_changed_paths(path: str) -> list[str]:
+    """Result paths listed in `path` (one a line), relative to the results directory.
+
+    Accepts ``results/oct4/basset-s0/x.json`` or ``oct4/basset-s0/x.json``; blank
+    lines and non-JSON paths are ignored.
+    """
+    out = []
+    for line in Path(path).read_text().splitlines():
+        line = line.strip()
+        if line.endswith(".json"):
+            out.append(line[len("results/"):] if line.startswith("results/") else line)
+    return out
+
+
+def _select_changed(config: pytest.Config, items: list) -> None:
+    """Keep only the cells whose result files --verify-changed lists; unknown paths are a usage error."""
+    wanted = set(read_changed_paths(config.getoption("--verify-changed")))
+    kept, dropped, found = [], [], set()
+    for item in items:
+        cell = getattr(getattr(item, "callspec", None), "params", {}).get("cell")
+        rel = str(cell.relpath()) if cell is not None else None
+        if rel in wanted:
+            kept.append(item)
+            found.add(rel)
+        else:
+            dropped.append(item)
+    unknown = sorted(wanted - found)
+    if unknown:
+        raise pytest.UsageError(
+            f"--verify-changed: {len(unknown)} result file(s) belong to no cell of profile "
+            f"{config.getoption('--profile')!r} and cannot be verified: {', '.join(unknown[:20])}. "
+            "Remove them from the pull request (or `python -m benchmark.leaderboard --prune`)")
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list) -> None:
+    if config.getoption("--verify-changed") and GRID_KEY in config.stash:
+        _select_changed(config, items)
     shard = parse_shard(config.getoption("--shard"))
     if shard is None or GRID_KEY not in config.stash:
         return

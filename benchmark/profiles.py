@@ -59,6 +59,8 @@ class GridProfile:
     model_profile: the `baselines.PROFILES` entry models are trained with.
     n_eval_by_kind: smaller eval sets for slow model kinds (gkm-SVM).
     skip: (method pattern, model kind) pairs left out (e.g. ISM on gkm-SVM: hours).
+    cell_timeout: seconds one cell's method stage may run before it becomes a failed
+        cell "timed out after N s" (``--cell-timeout`` overrides; 0: no limit).
     """
 
     name: str
@@ -73,6 +75,7 @@ class GridProfile:
     n_eval_by_kind: dict = field(default_factory=dict)
     skip: tuple = ()
     description: str = ""
+    cell_timeout: float = 1800.0
 
     def eval_size(self, kind: str) -> int:
         return int(self.n_eval_by_kind.get(kind, self.n_eval))
@@ -101,6 +104,7 @@ register_profile(
         model_profile="smoke",
         ablations=(Ablation("reference", ("deeplift_rescale",), None, tasks=None, models=("shallow",)),),
         n_eval_by_kind={"gkmsvm": 6},
+        cell_timeout=300.0,
     )
 )
 

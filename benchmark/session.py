@@ -33,12 +33,17 @@ class BenchmarkSession:
     """Shared state of one pytest session (per xdist worker)."""
 
     def __init__(self, profile: GridProfile, results_dir: Path, *, progress: bool = True,
-                 retry_failed: bool = False, force: bool = False):
+                 retry_failed: bool = False, force: bool = False, cell_timeout: float | None = None,
+                 verify: bool = False, verify_tolerance: float = 1e-6):
         self.profile = profile
         self.results_dir = Path(results_dir)
         self.progress = progress
         self.retry_failed = retry_failed
         self.force = force
+        # seconds per cell's method stage (None: the profile's); verify: recompute and compare (benchmark.verify)
+        self.cell_timeout = profile.cell_timeout if cell_timeout is None else cell_timeout
+        self.verify = verify
+        self.verify_tolerance = verify_tolerance
         self._memo: dict = {}
         self.counts = {"computed": 0, "cached": 0, "failed": 0}
 
@@ -125,27 +130,59 @@ class BenchmarkSession:
 
 
 def run_or_load(session: BenchmarkSession, cell: Cell) -> tuple[dict, str]:
-    """The cell's record and how it was obtained: "cached" (valid stored result) or "computed".
+    """The cell's record and how it was obtained: "cached" (valid stored result), "computed",
+    or with ``session.verify`` "verified" / "mismatch" (see `benchmark.verify`).
 
     A computed record is saved atomically before returning, so a later crash
-    or interrupt loses nothing already done.
+    or interrupt loses nothing already done. Any failure inside the cell,
+    including an unknown method or reference name, is stored as a failed cell;
+    but a failure of a shared artifact (keys, dataset, model, ground truth)
+    never replaces a good stored result (see `store`).
     """
     from benchmark import results  # noqa: PLC0415
     from benchmark.cell import run_cell  # noqa: PLC0415
 
     try:
         identity = session.identity(cell)
-    except Exception as error:  # e.g. a spec that no longer parses: fail this cell, keep the session
-        record = {"identity": {"error": "unavailable"}, "status": "failed",
+    except Exception as error:  # e.g. a spec that no longer parses, an unknown name: fail this cell, keep the session
+        record = {"identity": {"error": "unavailable"}, "status": "failed", "stage": "keys",
                   "error": f"cannot compute the input keys of {cell.id}: {type(error).__name__}: {error}"}
-        results.save(session.results_dir, cell, record)
-        return record, "computed"
+        return store(session, cell, record), "computed"
+    if session.verify:
+        from benchmark.verify import verify_cell  # noqa: PLC0415
+
+        return verify_cell(session, cell, identity)
     if not session.force:
         record, why = results.cached(session.results_dir, cell, identity, retry_failed=session.retry_failed)
         if record is not None:
             results.retag(session.results_dir, cell, record)
             return record, "cached"
         log.info("computing %s (%s)", cell.id, why)
-    record = run_cell(session, cell)
+    try:
+        record = run_cell(session, cell, timeout=session.cell_timeout)
+    except Exception as error:  # a bug outside the stages run_cell guards: still a stored failed cell
+        record = {"identity": identity, "status": "failed", "stage": "method",
+                  "error": f"{cell.id} failed: {type(error).__name__}: {error}"}
+    return store(session, cell, record), "computed"
+
+
+def store(session: BenchmarkSession, cell: Cell, record: dict) -> dict:
+    """Save `record`, unless it is an artifact failure and the stored file holds a good result.
+
+    Then the good file is kept untouched and the returned record's error says so.
+    """
+    from benchmark import results  # noqa: PLC0415
+    from benchmark.cell import ARTIFACT_STAGES  # noqa: PLC0415
+
+    path = results.result_path(session.results_dir, cell)
+    if record["status"] == "failed" and record.get("stage") in ARTIFACT_STAGES and path.exists():
+        try:
+            kept = results.load(path)["status"] == "ok"
+        except results.ResultError:
+            kept = False
+        if kept:
+            record = {**record, "error": f"{record['error']} (the stored good result {path} was kept, not replaced)"}
+            log.error("%s", record["error"])
+            return record
     results.save(session.results_dir, cell, record)
-    return record, "computed"
+    return record

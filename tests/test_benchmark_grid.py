@@ -10,6 +10,7 @@ import pytest
 import conftest as root_conftest
 from benchmark import keys, profiles, results
 from benchmark.profiles import Ablation, GridProfile, ModelVariant, grid_cells
+from tests.result_records import ok_record
 from methods.registry import MethodSpec
 
 REPO = Path(__file__).resolve().parents[1]
@@ -120,7 +121,7 @@ def test_cached_result_is_reused_only_with_matching_identity(tmp_path):
     identity = {"task": "t1", "model": "m1", "method": "x"}
     record, why = results.cached(tmp_path, cell, identity)
     assert record is None and why == "no result yet"
-    results.save(tmp_path, cell, {"identity": identity, "status": "ok", "metrics": {}})
+    results.save(tmp_path, cell, ok_record(identity))
     record, why = results.cached(tmp_path, cell, identity)
     assert record is not None and why == ""
     record, why = results.cached(tmp_path, cell, {**identity, "method": "y"})
@@ -144,11 +145,13 @@ def test_corrupt_or_old_results_are_recomputed_with_a_clear_reason(tmp_path):
 
 def test_saved_records_are_byte_identical_for_identical_input(tmp_path):
     cell = _cells()[0]
-    body = {"identity": {"a": 1}, "status": "ok", "metrics": {"x": 0.123456789, "y": float("nan")}}
+    body = ok_record({"a": 1})
+    body["metrics"]["all_hits"]["share_inside"], body["metrics"]["all_hits"]["signed_contrast"] = 0.123456789, float("nan")
     first = results.save(tmp_path / "a", cell, body).read_bytes()
     second = results.save(tmp_path / "b", cell, dict(reversed(list(body.items())))).read_bytes()
     assert first == second
-    assert json.loads(first)["metrics"] == {"x": 0.123457, "y": None}
+    stored = json.loads(first)["metrics"]["all_hits"]
+    assert (stored["share_inside"], stored["signed_contrast"]) == (0.123457, None)
 
 
 def test_method_key_follows_the_method_source(tmp_path, monkeypatch):
