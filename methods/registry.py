@@ -37,10 +37,19 @@ Contract
   motifs).
 
 A reference is one decorated function ``fn(X, *, seed) -> (N, R, L, 4)``.
+
+The contract is checked when a method registers (`check_contract`), so a typo
+fails at import with the method and the name, not later inside a cell: every
+reference is registered, ``none`` or a ``shuffle<k>`` (k dinucleotide
+shuffles, any k >= 1); every model kind exists (`MODEL_KINDS`); every declared
+parameter and every ``needs`` name is a keyword of the function; the function
+accepts ``seed``; a declared parameter's values are a non-empty tuple.
 """
 
 from __future__ import annotations
 
+import inspect
+import re
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -53,6 +62,52 @@ METHODS = Registry("method")
 REFERENCES = Registry("reference")
 NO_REFERENCE = "none"
 PROJECTIONS = ("observed", "max_abs")
+MODEL_KINDS = ("keras", "gkmsvm")  # baselines.model.KERAS, GKMSVM (not imported: baselines is heavier)
+SHUFFLE_FAMILY = re.compile(r"^shuffle([1-9]\d*)$")
+
+
+class ContractError(ValueError):
+    """A method's declaration does not match its function or the registries."""
+
+
+def known_reference(name: str) -> bool:
+    """True for a registered reference, ``none``, or a member of the ``shuffle<k>`` family."""
+    if name == NO_REFERENCE or SHUFFLE_FAMILY.match(name) or name in REFERENCES:
+        return True
+    import methods.references  # noqa: F401, PLC0415 (registers the built-in references on first need)
+
+    return name in REFERENCES
+
+
+def check_contract(name: str, fn: Callable, model_kinds: tuple, references: tuple, params: dict, needs: tuple) -> None:
+    """Raise ContractError naming the method and what to fix (see the module docstring)."""
+    where = f"method {name!r} ({getattr(fn, '__module__', '?')}.{getattr(fn, '__qualname__', '?')})"
+    if not model_kinds:
+        raise ContractError(f"{where}: model_kinds is empty; declare at least one of {MODEL_KINDS}")
+    unknown_kinds = [k for k in model_kinds if k not in MODEL_KINDS]
+    if unknown_kinds:
+        raise ContractError(f"{where}: unknown model kind(s) {unknown_kinds} in model_kinds; valid: {', '.join(MODEL_KINDS)}")
+    if not references:
+        raise ContractError(f"{where}: references is empty; use ({NO_REFERENCE!r},) for a method without references")
+    unknown_refs = [r for r in references if not known_reference(r)]
+    if unknown_refs:
+        valid = sorted({*REFERENCES.names(), NO_REFERENCE, "shuffle<k>"})
+        raise ContractError(f"{where}: unknown reference(s) {unknown_refs} in references; valid: {', '.join(valid)}")
+    try:
+        signature = inspect.signature(fn).parameters
+    except (TypeError, ValueError) as error:
+        raise ContractError(f"{where}: cannot read the function's signature ({error})") from None
+    takes_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in signature.values())
+    keywords = {k for k, p in signature.items() if p.kind in (inspect.Parameter.KEYWORD_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)}
+    if not takes_any:
+        for label, names in (("declared param", list(params)), ("needs name", list(needs)), ("required keyword", ["seed"])):
+            missing = [n for n in names if n not in keywords]
+            if missing:
+                raise ContractError(f"{where}: {label} {missing} is not a keyword of the function; "
+                                    f"add it to the signature (keywords: {', '.join(sorted(keywords)) or 'none'})")
+    empty = [k for k, values in params.items() if not isinstance(values, (tuple, list)) or not values]
+    if empty:
+        raise ContractError(f"{where}: params {empty} need a non-empty tuple of values")
 
 
 @dataclass(frozen=True)
@@ -109,6 +164,7 @@ def register_method(
         raise ValueError(f"method {name!r}: projection must be one of {PROJECTIONS}, got {projection!r}")
 
     def decorate(fn: Callable[..., np.ndarray]) -> Callable[..., np.ndarray]:
+        check_contract(name, fn, tuple(model_kinds), tuple(references), dict(params or {}), tuple(needs))
         spec = MethodSpec(
             name=name,
             fn=fn,
@@ -167,6 +223,11 @@ def make_references(reference: str, X: np.ndarray, seed: int = 0) -> np.ndarray 
     """The (N, R, L, 4) references of a registered reference name (None for "none")."""
     if reference == NO_REFERENCE:
         return None
+    family = SHUFFLE_FAMILY.match(reference)
+    if family and reference not in REFERENCES:  # shuffle<k> for a k not registered by name
+        from methods.references import dinucleotide_shuffles  # noqa: PLC0415
+
+        return dinucleotide_shuffles(X, int(family.group(1)), seed=seed)
     refs = np.asarray(REFERENCES[reference](X, seed=seed), dtype=np.float32)
     if refs.ndim != 4 or refs.shape[0] != X.shape[0] or refs.shape[2:] != X.shape[1:]:
         raise AttributionError(f"reference {reference!r} returned shape {refs.shape}; expected (N, R, L, 4) for X {X.shape}")
