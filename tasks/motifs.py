@@ -26,6 +26,41 @@ class MotifError(ValueError):
     """A motif database or selection is unusable (empty selection, bad MEME file)."""
 
 
+# A letter-probability row may miss 1 by this much (files rounded to a few digits).
+ROW_SUM_TOLERANCE = 0.01
+
+
+def check_probability_row(values: list[float], where: str) -> None:
+    """Raise MotifError (naming `where`, e.g. "file, line 12") unless `values` are probabilities summing to 1.
+
+    Each value must be finite and in [0, 1], the row must not be all zero, and
+    it must sum to 1 within `ROW_SUM_TOLERANCE`.
+    """
+    bad = [v for v in values if not np.isfinite(v) or v < 0 or v > 1 + ROW_SUM_TOLERANCE]
+    if bad:
+        raise MotifError(f"{where}: probability {bad[0]!r} is outside [0, 1]; a letter-probability row holds "
+                         "four probabilities (A C G T) in [0, 1] that sum to 1")
+    total = float(sum(values))
+    if total == 0:
+        raise MotifError(f"{where}: all-zero row; every motif position needs probabilities (A C G T) summing to 1")
+    if abs(total - 1.0) > ROW_SUM_TOLERANCE:
+        raise MotifError(f"{where}: row sums to {total:g}, not 1 (tolerance {ROW_SUM_TOLERANCE}); "
+                         "write letter probabilities, not counts, or normalise the row")
+
+
+def check_count_matrix(counts: np.ndarray, where: str) -> None:
+    """Raise MotifError unless a (w, 4) count matrix is finite, non-negative and has no all-zero row."""
+    counts = np.asarray(counts, dtype=np.float64)
+    if counts.ndim != 2 or counts.shape[1] != 4 or counts.shape[0] == 0:
+        raise MotifError(f"{where}: expected a (w, 4) count matrix, got shape {counts.shape}")
+    if not np.isfinite(counts).all() or (counts < 0).any():
+        row = int(np.argwhere(~np.isfinite(counts) | (counts < 0))[0][0])
+        raise MotifError(f"{where}: position {row + 1} has a negative or non-finite count {counts[row].tolist()}")
+    empty = np.flatnonzero(counts.sum(1) == 0)
+    if len(empty):
+        raise MotifError(f"{where}: position {int(empty[0]) + 1} has all-zero counts")
+
+
 def _normalise(counts: np.ndarray) -> np.ndarray:
     counts = np.asarray(counts, dtype=np.float64)
     totals = counts.sum(axis=1, keepdims=True)
@@ -38,6 +73,7 @@ def _jaspar_key(motif) -> str:
 
 def _jaspar_matrix(motif) -> np.ndarray:
     counts = np.array([motif.counts[b] for b in "ACGT"]).T  # (w, 4)
+    check_count_matrix(counts, f"JASPAR matrix {_jaspar_key(motif)}")
     return _normalise(counts)
 
 
@@ -121,7 +157,9 @@ def read_meme(path: Path) -> dict[str, np.ndarray]:
     Returns
     -------
     dict key -> (w, 4) float32 frequency matrix. Raises MotifError naming the
-    file and line on malformed input, FileNotFoundError if missing.
+    file and line on malformed input (including a probability outside [0, 1],
+    an all-zero row, or a row not summing to 1; see `check_probability_row`),
+    FileNotFoundError if missing.
     """
     path = Path(path)
     if not path.exists():
@@ -144,6 +182,8 @@ def read_meme(path: Path) -> dict[str, np.ndarray]:
                 if not match:
                     raise MotifError(f"{path}, line {number}: letter-probability line without w=")
                 width = int(match.group(1))
+                if width < 1:
+                    raise MotifError(f"{path}, line {number}: motif {key!r} has width w={width}; it needs at least 1 row")
             elif key is not None and width is not None and text:
                 try:
                     values = [float(v) for v in text.split()]
@@ -151,6 +191,7 @@ def read_meme(path: Path) -> dict[str, np.ndarray]:
                     raise MotifError(f"{path}, line {number}: expected 4 probabilities, got {text!r}") from None
                 if len(values) != 4:
                     raise MotifError(f"{path}, line {number}: expected 4 probabilities (A C G T), got {len(values)}")
+                check_probability_row(values, f"{path}, line {number} (motif {key!r})")
                 rows.append(values)
                 if len(rows) == width:
                     if key in motifs:
