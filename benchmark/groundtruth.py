@@ -125,17 +125,34 @@ def _used_by_motif(hits: np.ndarray, is_used: np.ndarray) -> dict:
 
 
 def cached(model, dataset, n_eval: int, key: str, fraction: float = FRACTION) -> GroundTruth:
-    """`compute`, cached on disk under ``<cache>/benchmark/groundtruth/<key>.npz`` (file-locked)."""
+    """`compute`, cached on disk under ``<cache>/benchmark/groundtruth/<key>.npz`` (file-locked).
+
+    Beside the archive, ``<key>.json`` (written after it) holds its sha256. An
+    archive without a matching manifest (truncated, altered, or left by a
+    killed run) is never trusted: it is recomputed with a log line naming it.
+    """
     path = Path(cache_root()) / "benchmark" / "groundtruth" / f"{key}.npz"
     with file_lock(path):
+        _remove_leftovers(path)
         if path.exists():
             try:
                 return _read(path, dataset, n_eval)
-            except (OSError, ValueError, KeyError) as error:
-                log.warning("ignoring unreadable ground-truth cache %s (%s); recomputing", path, error)
+            except Exception as error:  # any damage (BadZipFile, digest, shape): recompute, never trust
+                log.warning("ground-truth cache %s is damaged (%s); recomputing it", path, error)
         truth = compute(model, dataset, n_eval, fraction)
         _write(path, truth)
         return truth
+
+
+def _manifest_path(path: Path) -> Path:
+    return path.with_suffix(".json")
+
+
+def _remove_leftovers(path: Path) -> None:
+    """Temporary files of `path` left by a killed run (called under its lock, so none is live)."""
+    for leftover in path.parent.glob(f".{path.name}.*"):
+        leftover.unlink(missing_ok=True)
+        log.warning("removed %s, left by an interrupted ground-truth write", leftover)
 
 
 def _write(path: Path, truth: GroundTruth) -> None:
@@ -143,16 +160,29 @@ def _write(path: Path, truth: GroundTruth) -> None:
     import os
     import tempfile
 
+    from tasks.cache import file_sha256, write_json_atomic
+
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".npz", dir=path.parent)
     os.close(fd)
     np.savez_compressed(tmp, rows=truth.rows, used=truth.used, weight=truth.weight, info=np.array(json.dumps(truth.info)))
+    digest = file_sha256(tmp)
+    _manifest_path(path).unlink(missing_ok=True)  # no window where an old manifest vouches for the new file
     os.replace(tmp, path)
+    write_json_atomic(_manifest_path(path), {"files": {path.name: digest}})
 
 
 def _read(path: Path, dataset, n_eval: int) -> GroundTruth:
     import json
 
+    from tasks.cache import file_sha256
+
+    manifest = _manifest_path(path)
+    if not manifest.exists():
+        raise ValueError(f"no manifest {manifest.name} (written after the archive: the write was interrupted)")
+    expected = json.loads(manifest.read_text())["files"][path.name]
+    if file_sha256(path) != expected:
+        raise ValueError(f"{path.name} does not match its sha256 in {manifest.name} (truncated or altered)")
     rows, X, mask = dataset.eval_set(n_eval)
     with np.load(path) as data:
         if not np.array_equal(data["rows"], rows):

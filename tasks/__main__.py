@@ -12,6 +12,24 @@ from tasks.sequences import SequenceError
 from tasks.sources import PeakError
 from tasks.spec import SpecError
 
+def damaged_reason(directory) -> str:
+    """Why a built dataset directory is damaged ("" when it verifies)."""
+    from tasks.dataset import CorruptDatasetError, verify_files  # noqa: PLC0415
+
+    try:
+        verify_files(directory)
+    except CorruptDatasetError as error:
+        return str(error)
+    return ""
+
+
+def dataset_state(directory) -> str:
+    """"not built", "built" (every file matches its sha256) or "damaged"."""
+    if not (directory / "manifest.json").exists():
+        return "not built"
+    return "damaged" if damaged_reason(directory) else "built"
+
+
 EXPECTED_ERRORS = (SpecError, MotifError, SequenceError, PeakError, FileNotFoundError, KeyError)
 
 
@@ -48,10 +66,12 @@ def main(argv: list[str] | None = None) -> int:
             for name, path in tasks.TASKS.items():
                 spec = tasks.load_spec(name)
                 try:
-                    state = "built" if (tasks.cache_dir(spec) / "manifest.json").exists() else "not built"
+                    state = dataset_state(tasks.cache_dir(spec))
                 except SpecError:
                     state = "needs your files"
                 print(f"{name:16s} {spec.source:13s} {state:17s} {spec.description}")
+                if state == "damaged":
+                    print(f"  {damaged_reason(tasks.cache_dir(spec))}; `python -m tasks build {name}` rebuilds it")
         elif args.command == "build":
             for task in args.task:
                 started = time.perf_counter()

@@ -10,6 +10,7 @@ file lock so two processes never build the same task twice.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import logging
@@ -21,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from tasks.cache import atomic_directory, cache_root, content_hash, file_lock, file_sha256, jsonable, write_json_atomic
-from tasks.dataset import MANIFEST_FILE, Dataset, _savez_deterministic
+from tasks.dataset import MANIFEST_FILE, CorruptDatasetError, Dataset, _savez_deterministic
 from tasks.spec import PATH_FIELDS, SpecError, TaskSpec, load_spec
 
 log = logging.getLogger(__name__)
@@ -134,10 +135,14 @@ def build(name_or_spec: str | os.PathLike | TaskSpec, *, progress: bool = True) 
     key, hashed = spec_hash(spec)
     final = cache_root() / "tasks" / f"{spec.name}-{key}"
     if (final / MANIFEST_FILE).exists():
-        return Dataset.load(final)
+        with contextlib.suppress(CorruptDatasetError):  # damaged: rebuilt below, under the lock
+            return Dataset.load(final)
     with file_lock(final):
         if (final / MANIFEST_FILE).exists():
-            return Dataset.load(final)
+            try:
+                return Dataset.load(final)
+            except CorruptDatasetError as error:
+                log.warning("%s; rebuilding it", error)
         started = time.perf_counter()
         log.info("building task %s -> %s", spec.name, final)
         dataset, provenance = _make(spec, key, hashed, progress)

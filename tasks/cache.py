@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import logging
 import os
 import shutil
 import tempfile
@@ -22,6 +23,8 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import filelock
+
+log = logging.getLogger(__name__)
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -67,8 +70,11 @@ def atomic_directory(final: Path) -> Iterator[Path]:
     If the body raises, the temporary directory is removed and `final` is left
     untouched. If `final` already exists it is replaced (callers hold
     `file_lock(final)` and only rebuild an artifact they found incomplete).
+    Temporary directories of `final` left by a killed build are removed first
+    (safe: the caller holds the lock, so no other build of `final` is running).
     """
     final.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_temporaries(final)
     tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.tmp-", dir=final.parent))
     try:
         yield tmp
@@ -78,6 +84,22 @@ def atomic_directory(final: Path) -> Iterator[Path]:
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+def remove_stale_temporaries(final: Path) -> list[Path]:
+    """Delete ``.<final name>.tmp-*`` directories beside `final` (leftovers of killed builds).
+
+    Call only while holding ``file_lock(final)``: every build of `final`
+    creates its temporary directory under that lock, so any found then is dead.
+    Returns the paths removed (each logged).
+    """
+    removed = []
+    for leftover in sorted(Path(final).parent.glob(f".{Path(final).name}.tmp-*")):
+        if leftover.is_dir():
+            shutil.rmtree(leftover, ignore_errors=True)
+            log.warning("removed %s, left by an interrupted build of %s", leftover, final)
+            removed.append(leftover)
+    return removed
 
 
 def write_json_atomic(path: Path, obj: Any) -> None:

@@ -15,7 +15,8 @@ Shapes (N sequences of length L):
 - ``motifs``: motif name -> (w, 4) float32 position frequency matrix of each
   kept motif (used by the PWM-scan control).
 - ``manifest``: provenance (spec, sources and their sha256, versions, motif
-  table, occupancy statistics).
+  table, occupancy statistics) and ``files``: the sha256 of every file of the
+  directory, checked by `Dataset.load` (`CorruptDatasetError` names the file).
 """
 
 from __future__ import annotations
@@ -28,12 +29,54 @@ from pathlib import Path
 
 import numpy as np
 
+from tasks.cache import file_sha256
+
 HIT_DTYPE = np.dtype(
     [("seq", "i4"), ("motif", "U64"), ("start", "i4"), ("end", "i4"), ("strand", "U1"), ("score", "f4")]
 )
 ARRAYS_FILE = "arrays.npz"
 MOTIFS_FILE = "motifs.npz"
 MANIFEST_FILE = "manifest.json"
+FILES_FIELD = "files"  # manifest field: file name -> sha256
+
+
+class CorruptDatasetError(RuntimeError):
+    """A cached dataset directory whose files are missing, truncated or altered (`tasks.build` rebuilds it)."""
+
+
+def verify_files(directory: Path) -> dict:
+    """The manifest of a dataset directory, after checking every file it lists against its sha256.
+
+    Raises CorruptDatasetError naming the directory and the file. For a
+    manifest written before the digests existed (no ``files``) the archives'
+    zip CRCs are checked instead.
+    """
+    directory = Path(directory)
+    try:
+        manifest = json.loads((directory / MANIFEST_FILE).read_text())
+    except FileNotFoundError:
+        raise FileNotFoundError(f"{directory} is not a complete dataset (no {MANIFEST_FILE})") from None
+    except (OSError, ValueError) as error:
+        raise CorruptDatasetError(f"cached dataset {directory}: unreadable {MANIFEST_FILE} ({error})") from None
+    if not isinstance(manifest, dict) or "name" not in manifest:
+        raise CorruptDatasetError(f"cached dataset {directory}: {MANIFEST_FILE} is not a dataset manifest")
+    if FILES_FIELD not in manifest:  # built before the digests: check the archives' own CRCs instead
+        for path in (directory / ARRAYS_FILE, directory / MOTIFS_FILE):
+            try:
+                with zipfile.ZipFile(path) as archive:
+                    broken = archive.testzip()
+            except (OSError, zipfile.BadZipFile) as error:
+                raise CorruptDatasetError(f"cached dataset {directory}: {path.name} does not read ({error})") from None
+            if broken:
+                raise CorruptDatasetError(f"cached dataset {directory}: {path.name} entry {broken} fails its CRC")
+    for name, digest in (manifest.get(FILES_FIELD) or {}).items():
+        path = directory / name
+        if not path.exists():
+            raise CorruptDatasetError(f"cached dataset {directory}: {name} is missing")
+        if file_sha256(path) != digest:
+            raise CorruptDatasetError(f"cached dataset {directory}: {name} does not match its sha256 in {MANIFEST_FILE} "
+                                      "(truncated or altered)")
+    return manifest
 
 
 @dataclass(frozen=True, eq=False)
@@ -91,23 +134,29 @@ class Dataset:
             eval_index=self.eval_index.astype(np.int64),
         )
         _savez_deterministic(directory / MOTIFS_FILE, **{k: v.astype(np.float32) for k, v in self.motifs.items()})
-        # The manifest is written last: its presence marks a complete directory.
+        # The manifest is written last: its presence marks a complete directory, and it lists
+        # the sha256 of every file already there (arrays, motifs, the builder's provenance).
+        files = {p.name: file_sha256(p) for p in sorted(directory.iterdir()) if p.is_file() and p.name != MANIFEST_FILE}
         with open(directory / MANIFEST_FILE, "w") as handle:
-            json.dump(self.manifest, handle, indent=2, sort_keys=True)
+            json.dump({**self.manifest, FILES_FIELD: files}, handle, indent=2, sort_keys=True)
             handle.write("\n")
 
     @classmethod
     def load(cls, directory: Path) -> "Dataset":
-        """Read a dataset written by `save`. Raises FileNotFoundError if incomplete."""
+        """Read a dataset written by `save`, checking its files' sha256.
+
+        Raises FileNotFoundError if incomplete, CorruptDatasetError (naming the
+        directory and file) if a file is missing, altered or does not read.
+        """
         directory = Path(directory)
-        manifest_path = directory / MANIFEST_FILE
-        if not manifest_path.exists():
-            raise FileNotFoundError(f"{directory} is not a complete dataset (no {MANIFEST_FILE})")
-        manifest = json.loads(manifest_path.read_text())
-        with np.load(directory / ARRAYS_FILE) as arrays:
-            data = {key: arrays[key] for key in arrays.files}
-        with np.load(directory / MOTIFS_FILE) as motif_file:
-            motifs = {key: motif_file[key] for key in motif_file.files}
+        manifest = verify_files(directory)
+        try:
+            with np.load(directory / ARRAYS_FILE) as arrays:
+                data = {key: arrays[key] for key in arrays.files}
+            with np.load(directory / MOTIFS_FILE) as motif_file:
+                motifs = {key: motif_file[key] for key in motif_file.files}
+        except Exception as error:  # BadZipFile, truncated entries, bad CRC: a damaged cache, not a bug
+            raise CorruptDatasetError(f"cached dataset {directory} does not read: {type(error).__name__}: {error}") from None
         return cls(
             name=manifest["name"],
             X=data["X"].astype(np.float32),
