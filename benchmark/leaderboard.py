@@ -198,11 +198,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-figures", action="store_true", help="skip the PNG figures")
     parser.add_argument("--check", action="store_true",
                         help="exit 1 if the markdown is stale or a result file is edited (digest), corrupt or invalid")
+    parser.add_argument("--check-files", action="store_true",
+                        help="exit 1 if a result file is edited (digest), corrupt or invalid (leaderboard.md not compared)")
     parser.add_argument("--prune", action="store_true",
                         help="delete result files of cells no longer in the profile's grid, then render")
     parser.add_argument("--profile", default="default", help="grid the results belong to (default: %(default)s)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    if args.check_files:
+        bad = file_problems(args.results_dir)
+        for message in bad:
+            print(f"error: {message}", file=sys.stderr)
+        print(f"{len(bad)} unusable result file(s) in {args.results_dir}", file=sys.stderr if bad else sys.stdout)
+        return 1 if bad else 0
     if args.check:
         bad = file_problems(args.results_dir)
         for message in bad:
