@@ -98,6 +98,6 @@ def verify_cell(session, cell, identity: dict) -> tuple[dict, str]:
     if not diffs:
         return fresh, "verified"
     shown = "; ".join(diffs[:12]) + (f"; ... ({len(diffs)} fields differ)" if len(diffs) > 12 else "")
-    message = (f"{cell.id}: the stored result {path} does not match its recomputation "
+    message = (f"the stored result {path} of {cell.id} does not match its recomputation "
                f"(metrics tolerance {session.verify_tolerance:g} absolute): {shown}")
     return {"status": "failed", "error": message, "fresh": fresh}, "mismatch"

@@ -48,6 +48,7 @@ accepts ``seed``; a declared parameter's values are a non-empty tuple.
 
 from __future__ import annotations
 
+import difflib
 import inspect
 import re
 import time
@@ -92,7 +93,9 @@ def check_contract(name: str, fn: Callable, model_kinds: tuple, references: tupl
     unknown_refs = [r for r in references if not known_reference(r)]
     if unknown_refs:
         valid = sorted({*REFERENCES.names(), NO_REFERENCE, "shuffle<k>"})
-        raise ContractError(f"{where}: unknown reference(s) {unknown_refs} in references; valid: {', '.join(valid)}")
+        close = difflib.get_close_matches(unknown_refs[0], valid, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise ContractError(f"{where}: unknown reference(s) {unknown_refs} in references{hint}; valid: {', '.join(valid)}")
     try:
         signature = inspect.signature(fn).parameters
     except (TypeError, ValueError) as error:
