@@ -154,7 +154,7 @@ def run_cell(session, cell: Cell, timeout: float | None = None) -> dict:
     record["rows"] = [int(r) for r in truth.rows]
     context = {"motifs": dataset.motifs}
     try:
-        with time_limit(timeout, f"cell {cell.id}"):
+        with time_limit(timeout, f"method {cell.method}"):
             attribution = attribute(cell.method, model, truth.X, cell.reference, dict(cell.params), seed=cell.seed, context=context)
             record["metrics"] = score(attribution.scores, truth)
             record["sanity"] = sanity(session, cell, model, truth, attribution.scores, context)

@@ -44,7 +44,10 @@ def differences(stored: dict, fresh: dict, tolerance: float = TOLERANCE, prefix:
     out = []
     for name in EQUAL_FIELDS:
         a, b = _get(stored, name), _get(fresh, name)
-        if a != b:
+        if isinstance(a, dict) and isinstance(b, dict):  # name the keys that differ (identity.method, ...)
+            out += [f"{name}.{k}: stored {_short(a.get(k))}, recomputed {_short(b.get(k))}"
+                    for k in sorted(set(a) | set(b)) if a.get(k) != b.get(k)]
+        elif a != b:
             out.append(f"{name}: stored {_short(a)}, recomputed {_short(b)}")
     if stored.get("status") == "ok" and fresh.get("status") == "ok":
         _numbers(stored.get("metrics"), fresh.get("metrics"), tolerance, prefix, out)
