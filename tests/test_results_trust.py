@@ -188,3 +188,11 @@ def test_an_unknown_method_name_becomes_a_stored_failed_cell(tmp_path):
     record, how = run_or_load(Session(tmp_path), _cell("gradinet"))
     assert record["status"] == "failed" and "unknown method 'gradinet'" in record["error"] and "gradient" in record["error"]
     assert results.load(results.result_path(tmp_path, _cell("gradinet")))["status"] == "failed"
+
+
+def test_changed_result_paths_are_read_relative_to_the_results_directory(tmp_path):
+    import conftest as root_conftest
+
+    listing = tmp_path / "changed.txt"
+    listing.write_text("results/oct4/basset-s0/gradient-none.json\n\nREADME.md\nmafk/shallow-s0/ism-none.json\n")
+    assert root_conftest.read_changed_paths(listing) == ["oct4/basset-s0/gradient-none.json", "mafk/shallow-s0/ism-none.json"]
