@@ -262,7 +262,7 @@ def failures_section(records: list[dict]) -> list[str]:
 def problems_section(problems: list[str]) -> list[str]:
     if not problems:
         return []
-    return ["## Excluded result files (not ranked)", "", *[f"- {p}" for p in problems], ""]
+    return ["## Unusable result files", "", *[f"- {p}" for p in problems], ""]
 
 
 def provenance_section(records: list[dict], data: list[dict], n_ok: int) -> list[str]:

@@ -72,7 +72,7 @@ def test_a_file_that_fails_the_schema_names_the_field_and_the_fix_and_is_exclude
     assert "recomputed on the next run" in str(error.value) and "oct4-basset-s0-gradient-none" in str(error.value)
     assert results.cached(tmp_path, cell, {"method": "x"})[0] is None  # recomputed, not used
     text = leaderboard.render(*leaderboard.trusted_records(tmp_path, None))
-    assert "## Excluded result files" in text and field in text  # listed, never a bare KeyError
+    assert "## Unusable result files" in text and field in text  # listed, never a bare KeyError
 
 
 def test_stale_schema_files_are_listed_and_do_not_fail_check_files(tmp_path, capsys):
