@@ -67,6 +67,7 @@ class GridProfile:
     cell_timeout: seconds one cell may take (None: no limit).
     source: the run file it was read from; task_refs: each task's registered name or spec path;
     task_settings: (field, value) pairs overriding every task's spec.
+    check_tasks: build every task at collection and check n_eval against its real eval set.
     """
 
     name: str
@@ -87,6 +88,7 @@ class GridProfile:
     source: str = ""
     task_refs: tuple = ()
     task_settings: tuple = ()
+    check_tasks: bool = False
 
     def eval_size(self, kind: str) -> int:
         return int(self.n_eval_by_kind.get(kind, self.n_eval))

@@ -18,6 +18,7 @@ Every field but ``tasks`` and ``models`` has a default::
     sanity_n = 10
     fidelity_threshold = 0.75            # models below this test auROC are left out of rankings
     cell_timeout = 600                   # seconds per cell (0: no limit)
+    check_tasks = false                  # true: build every task at collection and check n_eval exactly
     skip = [["ism", "gkmsvm"]]           # (method pattern, model kind) pairs left out
 
     [[models]]                           # one table per model to explain
@@ -51,7 +52,10 @@ The eval pool is bounded from the spec alone, without building anything: a
 task's eval set holds at most the spec's ``n_eval`` sequences, and a
 simplified task at most its test positives. A built genome or FASTA task can
 still hold fewer (test positives with a kept motif hit): each result records
-``dataset.n_eval_available`` and the number of sequences it scored.
+``dataset.n_eval_available`` and the number of sequences it scored. With
+``check_tasks = true`` the run file asks for the exact check: every task is
+built (or loaded from the cache) at collection and ``n_eval`` is compared to
+its real eval set.
 """
 
 from __future__ import annotations
@@ -68,7 +72,7 @@ RUNS_DIR = Path(__file__).resolve().parent / "runs"
 
 TOP_FIELDS = ("name", "description", "base", "tasks", "task_settings", "models", "seeds", "methods", "references",
               "n_eval", "n_eval_by_kind", "sanity_n", "model_profile", "ablations", "skip", "fidelity_threshold",
-              "cell_timeout")
+              "cell_timeout", "check_tasks")
 MODEL_FIELDS = ("id", "arch", "file", "pretrained", "overrides", "tasks", "tags")
 ABLATION_FIELDS = ("name", "methods", "references", "full_params", "tasks", "models")
 
@@ -199,7 +203,14 @@ def read_run(name_or_path: str | os.PathLike):
         source=str(path),
         task_refs=tuple(task_refs),
         task_settings=tuple(sorted(settings.items())),
+        check_tasks=_bool(get("check_tasks", False), where("check_tasks")),
     )
+
+
+def _bool(value, where: str) -> bool:
+    if not isinstance(value, bool):
+        raise RunFileError(f"{where} = {value!r}: must be true or false")
+    return value
 
 
 def _list(value, where: str, kind) -> list:
@@ -435,13 +446,18 @@ def validate(profile, methods, specs: dict, where: str) -> None:
             _check_pattern(pattern, model_ids, f"{here}.models", "model id of this run", where)
     for name, spec in specs.items():
         pool = eval_pool_bound(spec)
+        built = ""
+        if profile.check_tasks:  # asked for: build the task (or load it from the cache) and count
+            import tasks  # noqa: PLC0415
+
+            pool, built = int(len(tasks.build(spec, progress=False).eval_index)), " (built and counted: check_tasks)"
         for kind in sorted(kinds):
             n = profile.eval_size(kind)
             if n > pool:
                 field = "n_eval_by_kind" if kind in profile.n_eval_by_kind else "n_eval"
                 raise RunFileError(
                     f"{where}: field {field!r} = {n} ({kind} models) is larger than task {name!r}'s eval pool of at most "
-                    f"{pool} sequences ({spec.spec_path or 'its spec'}: n_eval = {spec.n_eval}"
+                    f"{pool} sequences{built} ({spec.spec_path or 'its spec'}: n_eval = {spec.n_eval}"
                     f"{', test positives ' + str(pool) if pool < spec.n_eval else ''}); lower {field} to {pool} or raise the "
                     f"task's n_eval (task_settings = {{ n_eval = {n} }})"
                 )
