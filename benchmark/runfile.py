@@ -161,13 +161,13 @@ def read_run(name_or_path: str | os.PathLike):
             raise RunFileError(f"{path}: missing field {key!r} (a run file names its tasks and its [[models]])")
     task_names, task_refs = _tasks(get("tasks"), table["tasks"][1], where("tasks"))
     settings = _mapping(get("task_settings", {}), where("task_settings"))
-    models = tuple(_model(entry, i, table["models"][1], where("models"), ModelVariant)
+    models = tuple(_model(entry, i, table["models"][1], f"{table['models'][1]}: models", ModelVariant)
                    for i, entry in enumerate(_list(get("models"), where("models"), dict)))
     ids = [m.id for m in models]
     duplicates = sorted({i for i in ids if ids.count(i) > 1})
     if duplicates:
         raise RunFileError(f"{where('models')}: model id {duplicates[0]!r} is used twice; give each [[models]] its own id")
-    ablations = tuple(_ablation(entry, i, where("ablations"), Ablation)
+    ablations = tuple(_ablation(entry, i, f"{table['ablations'][1] if 'ablations' in table else path}: ablations", Ablation)
                       for i, entry in enumerate(_list(get("ablations", []), where("ablations"), dict)))
     skip = tuple(tuple(_list(pair, where("skip"), str)) for pair in _list(get("skip", []), where("skip"), list))
     if any(len(pair) != 2 for pair in skip):
@@ -456,7 +456,7 @@ def validate(profile, methods, specs: dict, where: str) -> None:
             if n > pool:
                 field = "n_eval_by_kind" if kind in profile.n_eval_by_kind else "n_eval"
                 raise RunFileError(
-                    f"{where}: field {field!r} = {n} ({kind} models) is larger than task {name!r}'s eval pool of at most "
+                    f"{where}: field {field!r} = {n} ({kind} models) is larger than the eval pool of task {name!r}: at most "
                     f"{pool} sequences{built} ({spec.spec_path or 'its spec'}: n_eval = {spec.n_eval}"
                     f"{', test positives ' + str(pool) if pool < spec.n_eval else ''}); lower {field} to {pool} or raise the "
                     f"task's n_eval (task_settings = {{ n_eval = {n} }})"
