@@ -34,7 +34,7 @@ def test_rows_per_cell_scoring_and_ground_truth(tmp_path):
     assert row.test_auroc == 0.9 and row.per_1000_sequences == 150.0 and row.status == "ok" and not row.pretrained
     failed = frame[frame.method == "gradcam"].iloc[0]
     assert failed.status == "failed" and failed.error == "boom" and failed.params == "layer=last"
-    assert failed.scoring is None and failed.auprc_mean != failed.auprc_mean  # NaN metrics
+    assert failed.isna().scoring and failed.isna().auprc_mean  # no scoring, no metrics
     assert len(frame.attrs["problems"]) == 1 and "broken.json" in frame.attrs["problems"][0]
     with pytest.raises(FileNotFoundError, match="does not exist"):
         benchmark.load_results(tmp_path / "missing")
