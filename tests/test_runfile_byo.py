@@ -64,6 +64,14 @@ def test_architecture_file_must_fit_the_task(tmp_path):
     tiny_network(length=80).save(tmp_path / "short.keras")
     with pytest.raises(RunFileError, match=r"short.keras takes 80 bp sequences but task 'smoke' has 100 bp ones"):
         run_file(tmp_path, 'file = "short.keras"')
+    (tmp_path / "short.json").write_text(tiny_network(length=80).to_json())
+    with pytest.raises(RunFileError, match=r"short.json takes 80 bp sequences but task 'smoke' has 100 bp ones"):
+        run_file(tmp_path, 'file = "short.json"')
+    (tmp_path / "fits.json").write_text(tiny_network(length=100, filters=5).to_json())
+    from baselines.architectures import build_network
+
+    built = build_network(run_file(tmp_path, 'file = "fits.json"').models[0].arch, 100)
+    assert built.get_layer("conv1").filters == 5 and built.input_shape == (None, 100, 4)
     tiny_network(length=80).save(tmp_path / "short.h5")  # no cheap look inside an .h5: caught when the model is built
     profile = run_file(tmp_path, 'file = "short.h5"')
     with pytest.raises(ModelFileError, match=r"the model takes sequences of 80 bp but the task's are 100 bp"):

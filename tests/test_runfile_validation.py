@@ -125,3 +125,16 @@ def test_cli_run_file_path_collects_its_grid(tmp_path):
     bad = write_run(tmp_path, 'tasks = ["smoke"]\nmethods = ["gradientt"]\n' + SMOKE_MODELS, "bad.toml")
     run = _pytest("benchmark/", "--profile", str(bad), "--collect-only", "-q", "-p", "no:cacheprovider")
     assert run.returncode == 4 and "unknown method 'gradientt' (did you mean 'gradient'?)" in run.stderr
+
+
+def test_runs_listing(capsys):
+    from benchmark.__main__ import main
+
+    assert main(["runs"]) == 0
+    out = capsys.readouterr().out
+    for name in ("smoke", "default", "paper"):
+        assert f"--profile {name}" in out
+    assert main(["runs", "default"]) == 0
+    assert "seeds [0, 1, 2]" in capsys.readouterr().out
+    assert main(["runs", "defualt"]) == 2
+    assert "did you mean 'default'" in capsys.readouterr().err
