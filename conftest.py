@@ -125,11 +125,17 @@ def pytest_collection(session: pytest.Session) -> None:
 
 
 def _results_dir(config: pytest.Config) -> Path:
-    """--results-dir, else results/ (default profile) or <cache>/results-<run name>."""
-    from benchmark.runfile import run_name  # noqa: PLC0415
+    """--results-dir, else results/ (the built-in default profile) or <cache>/results-<run name>."""
+    from benchmark.runfile import is_run_path, run_name  # noqa: PLC0415
     from benchmark.session import default_results_dir  # noqa: PLC0415
+    from tasks.cache import cache_root  # noqa: PLC0415
 
-    return Path(config.getoption("--results-dir") or default_results_dir(run_name(config.getoption("--profile"))))
+    if config.getoption("--results-dir"):
+        return Path(config.getoption("--results-dir"))
+    profile = config.getoption("--profile")
+    if is_run_path(profile):  # a user's run file never writes into the committed results/, whatever its name
+        return cache_root() / f"results-{run_name(profile)}"
+    return default_results_dir(profile)
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
