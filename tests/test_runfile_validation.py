@@ -138,3 +138,14 @@ def test_runs_listing(capsys):
     assert "seeds [0, 1, 2]" in capsys.readouterr().out
     assert main(["runs", "defualt"]) == 2
     assert "did you mean 'default'" in capsys.readouterr().err
+
+
+def test_check_tasks_builds_and_counts_the_real_eval_pool(tmp_path, monkeypatch):
+    from tests.test_tasks_bed import write_bed_task
+
+    monkeypatch.setenv("MOTIFBENCH_CACHE", str(tmp_path / "cache"))
+    spec = write_bed_task(tmp_path, step=1000)  # few, non-overlapping peaks: fewer test positives than n_eval = 20
+    body = f'tasks = ["{spec}"]\nn_eval = 20\nmethods = ["grad_x_input"]\n' + SMOKE_MODELS
+    check(tmp_path, body)  # the spec's bound (n_eval = 20) passes without building
+    with pytest.raises(RunFileError, match=r"field 'n_eval' = 20 .* at most \d+ sequences \(built and counted: check_tasks\)"):
+        check(tmp_path, "check_tasks = true\n" + body)
