@@ -7,9 +7,10 @@ task x model variant x seed x method x reference x method parameters (see
 ``-k deeplift`` or ``-k "oct4 and ism"`` select what they say.
 
 Options (group "motifbench"):
-  --profile smoke|default|paper   grid size (default: default)
+  --profile NAME|PATH.toml        a built-in run file (smoke, default, paper: benchmark/runs/) or the
+                                  path of your own run file (see benchmark.runfile; default: default)
   --results-dir DIR               where result JSONs go (default profile: results/;
-                                  others: <cache>/results-<profile>)
+                                  others: <cache>/results-<run name>)
   --shard i/n                     run only the i-th of n shards (whole model groups per shard,
                                   the same split on every machine); merge shards' results by copying
   --retry-failed                  recompute cells whose stored result failed
@@ -43,15 +44,17 @@ SESSION_KEY = pytest.StashKey[object]()
 GRID_KEY = pytest.StashKey[list]()
 SEEN_KEY = pytest.StashKey[dict]()
 CELL_TEST = "test_motif_recovery"
-PROFILE_NAMES = ("smoke", "default", "paper")
+RUNS_DIR = Path(__file__).resolve().parent / "benchmark" / "runs"
+PROFILE_NAMES = tuple(sorted(path.stem for path in RUNS_DIR.glob("*.toml")))  # the built-in run files
 
 log = logging.getLogger("motifbench")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("motifbench", "motifbench benchmark grid")
-    group.addoption("--profile", action="store", default="default", metavar="NAME",
-                    help="benchmark profile: smoke, default or paper (default: %(default)r)")
+    group.addoption("--profile", action="store", default="default", metavar="NAME|RUN.toml",
+                    help=f"a built-in run file ({', '.join(PROFILE_NAMES)}; `python -m benchmark runs` describes them) "
+                         "or the path of your own run file (default: %(default)r)")
     group.addoption("--results-dir", action="store", default=None, metavar="DIR",
                     help="directory of per-cell result JSONs (default: results/ for the default profile, "
                          "<cache>/results-<profile> otherwise)")
@@ -91,8 +94,12 @@ def parse_shard(text: str | None) -> tuple[int, int] | None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "xdist_group(name): cells of one model run on one xdist worker (--dist loadgroup)")
     profile = config.getoption("--profile")
-    if profile not in PROFILE_NAMES:
-        raise pytest.UsageError(f"unknown --profile {profile!r}; choose one of {', '.join(PROFILE_NAMES)}")
+    is_path = profile.endswith(".toml") or "/" in profile
+    if is_path and not Path(profile).expanduser().is_file():
+        raise pytest.UsageError(f"--profile {profile!r}: run file {Path(profile).expanduser().resolve()} does not exist")
+    if not is_path and profile not in PROFILE_NAMES:
+        raise pytest.UsageError(f"unknown --profile {profile!r}; choose one of {', '.join(PROFILE_NAMES)} "
+                                "or give the path of a run file (my_run.toml)")
     parse_shard(config.getoption("--shard"))
     config.stash[SEEN_KEY] = {"cells": 0, "cached": 0, "computed": 0, "failed": 0}
 
@@ -101,18 +108,52 @@ def _session(config: pytest.Config):
     """The BenchmarkSession of this process, created on first use (never for `pytest tests`)."""
     if SESSION_KEY not in config.stash:
         from benchmark.profiles import get_profile  # noqa: PLC0415
-        from benchmark.session import BenchmarkSession, default_results_dir  # noqa: PLC0415
+        from benchmark.runfile import RunFileError, prepare  # noqa: PLC0415
+        from benchmark.session import BenchmarkSession  # noqa: PLC0415
 
-        name = config.getoption("--profile")
-        results_dir = config.getoption("--results-dir") or default_results_dir(name)
+        try:  # the run file's tasks and model files put in use, every name and size checked
+            profile = prepare(get_profile(config.getoption("--profile")))
+        except RunFileError as error:
+            raise pytest.UsageError(f"--profile {config.getoption('--profile')}: {error}") from None
         config.stash[SESSION_KEY] = BenchmarkSession(
-            get_profile(name), Path(results_dir),
+            profile, _results_dir(config),
             progress=True, retry_failed=config.getoption("--retry-failed"), force=config.getoption("--force"),
             cell_timeout=config.getoption("--cell-timeout"),
             verify=config.getoption("--verify") or bool(config.getoption("--verify-changed")),
             verify_tolerance=config.getoption("--verify-tolerance"),
         )
     return config.stash[SESSION_KEY]
+
+
+def _collects_grid(config: pytest.Config) -> bool:
+    """True when the command line points at the benchmark grid (benchmark/ or its test file)."""
+    grid = (Path(__file__).resolve().parent / "benchmark").resolve()
+    for arg in config.args:
+        path = Path(config.invocation_params.dir, arg.split("::")[0]).resolve()
+        if path == grid or grid in path.parents or path in grid.parents:
+            return True
+    return False
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection(session: pytest.Session) -> None:
+    # read and validate the run file before collecting, so a bad one is a plain usage error
+    if _collects_grid(session.config) and not hasattr(session.config, "workerinput"):
+        _session(session.config)
+
+
+def _results_dir(config: pytest.Config) -> Path:
+    """--results-dir, else results/ (the built-in default profile) or <cache>/results-<run name>."""
+    from benchmark.runfile import is_run_path, run_name  # noqa: PLC0415
+    from benchmark.session import default_results_dir  # noqa: PLC0415
+    from tasks.cache import cache_root  # noqa: PLC0415
+
+    if config.getoption("--results-dir"):
+        return Path(config.getoption("--results-dir"))
+    profile = config.getoption("--profile")
+    if is_run_path(profile):  # a user's run file never writes into the committed results/, whatever its name
+        return cache_root() / f"results-{run_name(profile)}"
+    return default_results_dir(profile)
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -237,10 +278,10 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if hasattr(config, "workerinput") or not seen or not seen["cells"] or config.getoption("--no-leaderboard"):
         return
     from benchmark.leaderboard import write_outputs  # noqa: PLC0415
-    from benchmark.session import default_results_dir  # noqa: PLC0415
+    from benchmark.runfile import run_name  # noqa: PLC0415
 
-    name = config.getoption("--profile")
-    results_dir = Path(config.getoption("--results-dir") or default_results_dir(name))
+    name = run_name(config.getoption("--profile"))
+    results_dir = _results_dir(config)
     writer = config.get_terminal_writer()
     try:
         written = write_outputs(results_dir, profile=name)

@@ -85,22 +85,30 @@ def model_key(dataset, arch: str, seed: int = 0, profile: str = "default", **ove
 
     `dataset` is a Dataset or just its hash (`tasks.dataset_key`), so the key is known before training.
     """
+    from baselines import byo  # noqa: PLC0415
+
+    if byo.is_pretrained(arch):  # a trained model explained as it is: its file's sha256
+        return byo.source_digest(arch)
     params, training = resolve_settings(arch, profile, **overrides)
     return _key(dataset, arch, params, training, seed)
 
 
 def _key(dataset, arch: str, params: dict, training: dict, seed: int) -> str:
-    return content_hash(
-        {
-            "dataset": dataset_fingerprint(dataset),
-            "arch": arch,
-            "kind": arch_kind(arch),
-            "params": params,
-            "training": training,
-            "seed": int(seed),
-            "code_version": BASELINES_CODE_VERSION,
-        }
-    )
+    from baselines import byo  # noqa: PLC0415
+
+    content = {
+        "dataset": dataset_fingerprint(dataset),
+        "arch": arch,
+        "kind": arch_kind(arch),
+        "params": params,
+        "training": training,
+        "seed": int(seed),
+        "code_version": BASELINES_CODE_VERSION,
+    }
+    digest = byo.source_digest(arch)
+    if digest:  # an architecture from the user's file: its bytes decide the model too
+        content["source_sha256"] = digest
+    return content_hash(content)
 
 
 def models_root() -> Path:
@@ -181,6 +189,11 @@ def get_model(
     """
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    from baselines import byo  # noqa: PLC0415
+
+    if byo.is_pretrained(arch):  # registered by a run file: explained as it is, never trained
+        validate_dataset(dataset, arch)
+        return byo.pretrained_model(dataset, arch, seed)
     params, training = resolve_settings(arch, profile, **overrides)
     validate_dataset(dataset, arch)
     kind = arch_kind(arch)

@@ -36,6 +36,8 @@ class ModelVariant:
     overrides: tuple = ()
     tasks: tuple | None = None  # None: every task of the profile
     tags: tuple = ()  # e.g. ("kernel_width",) for the kernel-width study
+    source: str = ""  # an architecture file or a pretrained model file (absolute path; run files)
+    pretrained: bool = False  # True: `source` is a trained model explained as it is, on the first seed only
 
 
 @dataclass(frozen=True)
@@ -59,8 +61,14 @@ class GridProfile:
     model_profile: the `baselines.PROFILES` entry models are trained with.
     n_eval_by_kind: smaller eval sets for slow model kinds (gkm-SVM).
     skip: (method pattern, model kind) pairs left out (e.g. ISM on gkm-SVM: hours).
-    cell_timeout: seconds one cell's method stage may run before it becomes a failed
-        cell "timed out after N s" (``--cell-timeout`` overrides; 0: no limit).
+    methods: fnmatch patterns of the methods on the grid (None: every registered method).
+    main_references: the main grid's references (names or fnmatch patterns).
+    fidelity_threshold: test auROC a model needs before its cells are ranked.
+    cell_timeout: seconds one cell's method stage may run before it becomes a failed cell
+        "timed out after N s" (``--cell-timeout`` overrides; None: no limit).
+    source: the run file it was read from; task_refs: each task's registered name or spec path;
+    task_settings: (field, value) pairs overriding every task's spec.
+    check_tasks: build every task at collection and check n_eval against its real eval set.
     """
 
     name: str
@@ -75,7 +83,13 @@ class GridProfile:
     n_eval_by_kind: dict = field(default_factory=dict)
     skip: tuple = ()
     description: str = ""
-    cell_timeout: float = 1800.0
+    methods: tuple | None = None
+    fidelity_threshold: float = 0.75
+    cell_timeout: float | None = 1800.0
+    source: str = ""
+    task_refs: tuple = ()
+    task_settings: tuple = ()
+    check_tasks: bool = False
 
     def eval_size(self, kind: str) -> int:
         return int(self.n_eval_by_kind.get(kind, self.n_eval))
@@ -89,85 +103,22 @@ def register_profile(profile: GridProfile) -> GridProfile:
     return profile
 
 
-register_profile(
-    GridProfile(
-        name="smoke",
-        description="tiny generated task and tiny models, every method on a few sequences: the harness end to end",
-        tasks=("smoke",),
-        models=(
-            ModelVariant("shallow", "shallow"),
-            ModelVariant("basset", "basset"),
-            ModelVariant("gkmsvm", "gkmsvm"),
-        ),
-        n_eval=12,
-        sanity_n=6,
-        model_profile="smoke",
-        ablations=(Ablation("reference", ("deeplift_rescale",), None, tasks=None, models=("shallow",)),),
-        n_eval_by_kind={"gkmsvm": 6},
-        cell_timeout=300.0,
-    )
-)
+def _load_builtin_runs() -> None:
+    """The built-in profiles are the run files ``benchmark/runs/*.toml`` (smoke, default, paper)."""
+    from benchmark.runfile import builtin_runs, read_run  # noqa: PLC0415
 
-register_profile(
-    GridProfile(
-        name="default",
-        description="the embedded Oct4/MafK ChIP-seq tasks and the simplified task, CPU-sized models",
-        tasks=("oct4", "mafk", "simplified"),
-        models=(
-            ModelVariant("basset", "basset"),
-            ModelVariant("beluga", "beluga"),
-            ModelVariant("shallow", "shallow"),
-            # the kernel-width study: Basset with an 8-wide first kernel, on the realistic tasks
-            ModelVariant("basset_k8", "basset", (("kernel_width", 8),), tasks=("oct4", "mafk"), tags=("kernel_width",)),
-            ModelVariant("gkmsvm", "gkmsvm"),
-        ),
-        n_eval=200,
-        sanity_n=40,
-        model_profile="default",
-        ablations=(
-            # references for DeepLIFT Rescale everywhere (cheap); every reference of every
-            # reference-taking method on one model (the paper ran its ablation on Beluga)
-            Ablation("reference", ("deeplift_rescale",), ("zeros", "avg_composition", "shuffle10", "shuffle20"),
-                     models=("basset", "beluga")),
-            Ablation("reference", ("deeplift_rescale", "deeplift_revealcancel", "deepshap", "integrated_gradients"), None,
-                     tasks=("oct4",), models=("beluga",)),
-            # parameters of the cheap gradient methods (Majdandzic correction, GradCAM layer) everywhere
-            Ablation("params", ("gradient", "grad_x_input", "smoothed_grad_x_input", "gradcam*", "grad_x_activation"),
-                     ("none",), full_params=True),
-            Ablation("params", ("integrated_gradients",), ("shuffle20",), full_params=True, tasks=("oct4",), models=("beluga",)),
-        ),
-        n_eval_by_kind={"gkmsvm": 100},
-        skip=(("ism", "gkmsvm"),),
-    )
-)
-
-register_profile(
-    GridProfile(
-        name="paper",
-        description="the paper's scale: 400 bp, full-size models, thousands of eval sequences (GPU / many cores)",
-        tasks=("oct4", "mafk", "simplified"),
-        models=(
-            ModelVariant("basset", "basset"),
-            ModelVariant("beluga", "beluga"),
-            ModelVariant("basset_k8", "basset", (("kernel_width", 8),), tags=("kernel_width",)),
-            ModelVariant("gkmsvm", "gkmsvm"),
-        ),
-        n_eval=2000,
-        sanity_n=200,
-        model_profile="paper",
-        main_references=("none", "zeros", "avg_composition", "shuffle10", "shuffle20", "shuffle50"),
-        ablations=(Ablation("params", ("*",), ("none", "shuffle20"), full_params=True),),
-        n_eval_by_kind={"gkmsvm": 500},
-        skip=(("ism", "gkmsvm"),),
-    )
-)
+    for name, path in builtin_runs().items():
+        register_profile(read_run(path))
 
 
 def get_profile(name: str) -> GridProfile:
-    """The registered profile `name`; ValueError listing valid names otherwise."""
-    if name not in PROFILES:
-        raise ValueError(f"unknown profile {name!r}; valid profiles: {', '.join(sorted(PROFILES))}")
-    return PROFILES[name]
+    """The profile `name` (a built-in run file) or the run file at path `name`; ValueError
+    (`benchmark.runfile.RunFileError`) listing the valid names otherwise."""
+    from benchmark.runfile import find_run, is_run_path, read_run  # noqa: PLC0415
+
+    if not is_run_path(name) and name in PROFILES:
+        return PROFILES[name]
+    return read_run(find_run(name))
 
 
 def default_params(spec: Any) -> dict:
@@ -212,9 +163,10 @@ def grid_cells(profile: GridProfile, methods: Any, arch_kind: Any, only_tasks: I
             if variant.tasks is not None and task not in variant.tasks:
                 continue
             kind = arch_kind(variant.arch)
-            for seed in profile.seeds:
+            seeds = profile.seeds[:1] if variant.pretrained else profile.seeds  # one trained model: one draw
+            for seed in seeds:
                 for name, spec in methods.items():
-                    if kind not in spec.model_kinds:
+                    if kind not in spec.model_kinds or not _matches(name, profile.methods):
                         continue
                     if any(fnmatch.fnmatchcase(name, pattern) and kind == k for pattern, k in profile.skip):
                         continue
@@ -223,7 +175,7 @@ def grid_cells(profile: GridProfile, methods: Any, arch_kind: Any, only_tasks: I
                     main_tags = frozenset({"main", *variant.tags})
                     defaults = default_params(spec)
                     params = tuple(sorted(defaults.items()))
-                    main_refs = [r for r in spec.references if r in profile.main_references] or [spec.references[0]]
+                    main_refs = [r for r in spec.references if _matches(r, profile.main_references)] or [spec.references[0]]
                     for reference in main_refs:
                         add(Cell(**base, reference=reference, params=params, tags=main_tags), defaults)
                     for ablation in profile.ablations:
@@ -236,3 +188,6 @@ def grid_cells(profile: GridProfile, methods: Any, arch_kind: Any, only_tasks: I
                                 add(Cell(**base, reference=reference, params=tuple(sorted(combo.items())),
                                          tags=frozenset({f"ablation:{ablation.name}"})), defaults)
     return [cells[key] for key in sorted(cells)]
+
+
+_load_builtin_runs()

@@ -126,6 +126,7 @@ class BenchmarkSession:
             "first_kernel_width": model.first_kernel_width,
             "fidelity": dict(model.fidelity),
             "used_hits": truth.info,
+            **({"pretrained": True} if model.params.get("pretrained") else {}),  # a user's trained model, as it is
         }
 
 

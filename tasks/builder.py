@@ -34,14 +34,17 @@ _HASH_INDEX = ".sha256-index.json"
 # Per-row provenance beside the dataset: source_index, background_source (and chrom, start for genome tasks).
 PROVENANCE_FILE = "provenance.npz"
 _BIG_FILE = 64 << 20
+# Genome tasks only: how windows are split (overlapping windows on one side). Part of their
+# hash, so genome datasets built before the grouped split are rebuilt, and no other task changes.
+GENOME_SPLIT_VERSION = "overlap-groups-1"
 
 # What to tell a user who has not provided a file yet.
 _FILE_ROLES = {
     "positives": "a FASTA of positive sequences (equal lengths)",
     "negatives": "a FASTA of negative sequences (equal lengths)",
     "genome": "the genome FASTA (e.g. hg38.fa; a .fai index is made if missing)",
-    "peaks": "the positive narrowPeak (e.g. one cell type's DNase-seq peaks)",
-    "background_peaks": "the background narrowPeak (peaks merged over many cell types)",
+    "peaks": "the positive peaks, narrowPeak or BED (e.g. one cell type's DNase-seq peaks)",
+    "background_peaks": "the background peaks, narrowPeak or BED (peaks merged over many cell types)",
     "bigwig": "a bigWig of the positive signal, to rank peaks (or remove the bigwig line)",
     "motif_file": "a MEME-format motif file",
 }
@@ -105,6 +108,8 @@ def spec_hash(spec: TaskSpec) -> tuple[str, dict]:
     for name in PATH_FIELDS:
         fields[name] = _sha256_cached(files[name]) if name in files else ""
     content = {"spec": fields, "code_version": TASKS_CODE_VERSION, "packages": package_versions()}
+    if spec.source == "genome_peaks":
+        content["split"] = GENOME_SPLIT_VERSION
     return content_hash(content), content
 
 
@@ -185,7 +190,13 @@ def _make(spec: TaskSpec, key: str, hashed: dict, progress: bool) -> Dataset:
         from tasks.realistic import make_realistic
 
         sim, kept, motif_table, db_info, extra, signal = make_realistic(spec, files, progress, _rng)
-    is_test = simulate.split(sim["y"], spec.test_fraction, _rng(spec, 3))
+    if "chrom" in sim["provenance"]:  # genome windows: overlapping windows never straddle the split
+        from tasks.sources import overlap_groups
+
+        groups = overlap_groups(sim["provenance"]["chrom"], sim["provenance"]["start"], spec.region_size)
+        is_test = grouped_split(sim["y"], groups, spec.test_fraction, _rng(spec, 3))
+    else:
+        is_test = simulate.split(sim["y"], spec.test_fraction, _rng(spec, 3))
     eval_rows = simulate.eval_index(sim["y"], is_test, sim["hits"], spec.n_eval, signal)
     present = set(sim["hits"]["motif"].tolist())
     used = [name for name in kept if name in present]  # kept order: most enriched first
@@ -216,6 +227,32 @@ def _make(spec: TaskSpec, key: str, hashed: dict, progress: bool) -> Dataset:
         manifest=json.loads(json.dumps(manifest, default=jsonable)),
     )
     return dataset, sim["provenance"]
+
+
+def grouped_split(y: np.ndarray, groups: np.ndarray, test_fraction: float, rng: np.random.Generator) -> np.ndarray:
+    """(N,) bool test flags: whole groups go to the test split, per class, in a seeded random
+    order, until about `test_fraction` of the class's rows are in it.
+
+    y: (N,) 0/1 labels; groups: (N,) int group ids (e.g. overlapping genome windows).
+    A group holding both classes is assigned with the first class that reaches it.
+    """
+    is_test = np.zeros(len(y), dtype=bool)
+    decided: set[int] = set()
+    for label in (0, 1):
+        rows = np.flatnonzero(y == label)
+        target = int(round(test_fraction * len(rows)))
+        taken = 0
+        for group in rng.permutation(np.unique(groups[rows])):
+            if taken >= target:
+                break
+            if int(group) in decided:
+                continue
+            members = np.flatnonzero(groups == group)
+            is_test[members] = True
+            decided.add(int(group))
+            taken += int((y[members] == label).sum())
+        decided.update(int(g) for g in np.unique(groups[rows]))
+    return is_test
 
 
 def load_provenance(dataset: Dataset) -> dict[str, np.ndarray]:

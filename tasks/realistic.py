@@ -2,7 +2,7 @@
 
 Step by step (see DESIGN.md "Tasks"):
 
-1. positives and negatives from a FASTA pair or a genome + narrowPeak files;
+1. positives and negatives from a FASTA pair or a genome + peak files (narrowPeak or BED);
 2. every database motif is scanned (FIMO, p < `fimo_threshold`) in the
    positives and in the enrichment background: the negatives, or one
    dinucleotide shuffle of each positive (`enrichment_background`);

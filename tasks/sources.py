@@ -1,21 +1,26 @@
-"""Sequence sources of the realistic tasks: a FASTA pair, or a genome + narrowPeak files.
+"""Sequence sources of the realistic tasks: a FASTA pair, or a genome + peak files (narrowPeak or BED).
 
 Both return one-hot (N, L, 4) uint8 positives and negatives, plus a per-positive
 signal (or None) used to rank peaks for the eval set.
 
 Genome + peaks: windows of `region_size` centred on each peak's summit
-(narrowPeak column 10; the interval's midpoint when it is -1). A window that
+(narrowPeak column 10; the interval's midpoint when it is -1 or the file is
+BED3/BED6). A window that
 runs off a chromosome end or contains a non-ACGT base is dropped (counted in
 the manifest); a peak whose own interval runs past its chromosome, or on a
 chromosome the genome lacks, is an error (the files are from different genome
 builds). Background windows overlapping any positive peak or window are
 removed. With a bigWig, positives are ranked by the mean signal over their
-window; otherwise by narrowPeak column 7 (signalValue).
+window; otherwise by narrowPeak column 7 (signalValue) or BED column 5 (score).
+Overlapping windows form groups (`overlap_groups`) that the split keeps on one
+side. The genome's ``.fai`` index goes to the cache when the genome's folder is
+not writable or belongs to an installed package (`fai_path`).
 """
 
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,8 +54,14 @@ def read_fasta_pair(positives: Path, negatives: Path, non_acgt: str = "error") -
     return pos_X, neg_X, {"n_positive_sequences": len(pos_X), "n_negative_sequences": len(neg_X)}
 
 
-def read_narrowpeak(path: Path) -> Peaks:
-    """Parse a narrowPeak file (10 tab-separated columns; track/browser/# lines skipped).
+def read_peaks(path: Path) -> Peaks:
+    """Parse a peak file: narrowPeak (10 columns) or BED3/BED6 (3 or more columns).
+
+    The format is decided by the first data line: 10 or more columns with an
+    integer 10th column is narrowPeak (summit = start + column 10, or the
+    midpoint when it is -1; signal = column 7); anything with 3 or more
+    columns is BED (summit = the interval's midpoint; signal = column 5, the
+    score, when it is a number, else 0). track/browser/# lines are skipped.
 
     Raises
     ------
@@ -58,38 +69,19 @@ def read_narrowpeak(path: Path) -> Peaks:
     """
     path = Path(path)
     if not path.exists():
-        raise FileNotFoundError(f"narrowPeak file {path} does not exist; fix the path in the task spec")
+        raise FileNotFoundError(f"peak file {path} does not exist; fix the path in the task spec")
     chrom, start, end, summit, signal, line = [], [], [], [], [], []
+    narrowpeak = None
     with open(path) as handle:
         for number, text in enumerate(handle, start=1):
             if not text.strip() or text.startswith(("#", "track", "browser")):
                 continue
             fields = text.rstrip("\n").split("\t")
-            if len(fields) < 10:
-                raise PeakError(
-                    f"{path}, line {number}: expected 10 tab-separated narrowPeak columns "
-                    f"(chrom start end name score strand signalValue pValue qValue peak), got {len(fields)}"
-                )
-            try:
-                s, e, offset = int(fields[1]), int(fields[2]), int(fields[9])
-                value = float(fields[6])
-            except ValueError:
-                raise PeakError(
-                    f"{path}, line {number}: start, end and peak (columns 2, 3, 10) must be integers "
-                    f"and signalValue (column 7) a number; got {fields[1]!r}, {fields[2]!r}, {fields[9]!r}, {fields[6]!r}"
-                ) from None
-            if s < 0 or e <= s:
-                raise PeakError(f"{path}, line {number}: need 0 <= start < end, got start={s}, end={e}")
-            if offset < -1 or offset >= e - s:
-                raise PeakError(
-                    f"{path}, line {number}: summit offset (column 10) {offset} is outside the peak "
-                    f"(length {e - s}); use -1 when the summit is unknown"
-                )
-            chrom.append(fields[0])
-            start.append(s)
-            end.append(e)
-            summit.append(s + offset if offset >= 0 else (s + e) // 2)
-            signal.append(value)
+            if narrowpeak is None:
+                narrowpeak = len(fields) >= 10 and _is_int(fields[9])
+            parsed = _narrowpeak_line(fields, path, number) if narrowpeak else _bed_line(fields, path, number)
+            for values, item in zip((chrom, start, end, summit, signal), parsed):
+                values.append(item)
             line.append(number)
     if not chrom:
         raise PeakError(f"{path}: no peaks found")
@@ -97,6 +89,81 @@ def read_narrowpeak(path: Path) -> Peaks:
         np.array(chrom), np.array(start, np.int64), np.array(end, np.int64),
         np.array(summit, np.int64), np.array(signal, np.float64), np.array(line, np.int64),
     )
+
+
+#: The narrowPeak reader of earlier versions: `read_peaks` reads narrowPeak and BED.
+read_narrowpeak = read_peaks
+
+
+def _is_int(text: str) -> bool:
+    try:
+        int(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _check_interval(s: int, e: int, path: Path, number: int) -> None:
+    if s < 0 or e <= s:
+        raise PeakError(f"{path}, line {number}: need 0 <= start < end, got start={s}, end={e}")
+
+
+def _narrowpeak_line(fields: list[str], path: Path, number: int) -> tuple:
+    if len(fields) < 10:
+        raise PeakError(
+            f"{path}, line {number}: expected 10 tab-separated narrowPeak columns "
+            f"(chrom start end name score strand signalValue pValue qValue peak) like the file's first line, got {len(fields)}"
+        )
+    try:
+        s, e, offset = int(fields[1]), int(fields[2]), int(fields[9])
+        value = float(fields[6])
+    except ValueError:
+        raise PeakError(
+            f"{path}, line {number}: start, end and peak (columns 2, 3, 10) must be integers "
+            f"and signalValue (column 7) a number; got {fields[1]!r}, {fields[2]!r}, {fields[9]!r}, {fields[6]!r}"
+        ) from None
+    _check_interval(s, e, path, number)
+    if offset < -1 or offset >= e - s:
+        raise PeakError(
+            f"{path}, line {number}: summit offset (column 10) {offset} is outside the peak "
+            f"(length {e - s}); use -1 when the summit is unknown"
+        )
+    return fields[0], s, e, s + offset if offset >= 0 else (s + e) // 2, value
+
+
+def _bed_line(fields: list[str], path: Path, number: int) -> tuple:
+    if len(fields) < 3:
+        raise PeakError(
+            f"{path}, line {number}: expected at least 3 tab-separated BED columns (chrom start end), got {len(fields)}; "
+            "peak files are BED3, BED6 or narrowPeak"
+        )
+    try:
+        s, e = int(fields[1]), int(fields[2])
+    except ValueError:
+        raise PeakError(f"{path}, line {number}: start and end (columns 2, 3) must be integers; got {fields[1]!r}, {fields[2]!r}") from None
+    _check_interval(s, e, path, number)
+    try:
+        value = float(fields[4]) if len(fields) >= 5 else 0.0
+    except ValueError:
+        value = 0.0  # a BED score of "." : no signal, keep file order
+    return fields[0], s, e, (s + e) // 2, value
+
+
+def overlap_groups(chrom: np.ndarray, start: np.ndarray, size: int) -> np.ndarray:
+    """(N,) int group ids: windows [start, start + size) that overlap, directly or through
+    a chain of overlapping windows on the same chromosome, share a group."""
+    groups = np.zeros(len(chrom), dtype=np.int64)
+    order = np.lexsort((np.asarray(start), np.asarray(chrom)))
+    group, previous_chrom, running_end = -1, None, None
+    for row in order:
+        c, s = chrom[row], int(start[row])
+        if c != previous_chrom or s >= running_end:
+            group += 1
+            previous_chrom, running_end = c, s + size
+        else:
+            running_end = max(running_end, s + size)
+        groups[row] = group
+    return groups
 
 
 def check_chromosomes(peaks: Peaks, path: Path, sizes: dict[str, int]) -> None:
@@ -178,11 +245,12 @@ def read_genome_peaks(
     if not Path(genome_path).exists():
         raise FileNotFoundError(f"genome FASTA {genome_path} does not exist; fix `genome` in the task spec")
     try:
-        genome = pyfaidx.Fasta(str(genome_path), as_raw=True, sequence_always_upper=True)
+        genome = pyfaidx.Fasta(str(genome_path), indexname=str(fai_path(Path(genome_path))), as_raw=True,
+                               sequence_always_upper=True)
     except Exception as err:  # pyfaidx raises several types for a broken FASTA
         raise SequenceError(f"{genome_path}: cannot index the genome FASTA ({err})") from None
     sizes = {name: len(genome[name]) for name in genome.keys()}
-    pos, bg = read_narrowpeak(peaks_path), read_narrowpeak(background_path)
+    pos, bg = read_peaks(peaks_path), read_peaks(background_path)
     check_chromosomes(pos, peaks_path, sizes)
     check_chromosomes(bg, background_path, sizes)
 
@@ -235,6 +303,35 @@ def read_genome_peaks(
         "neg_chrom": bg.chrom[bg_rows][ok], "neg_start": bg_start[bg_rows][ok],
     }
     return pos_X, neg_X, signal[pos_rows], counts, regions
+
+
+def fai_path(genome_path: Path) -> Path:
+    """Where the genome's ``.fai`` index is read or written.
+
+    Beside the FASTA when an index is already there, or when its folder is
+    writable and not inside an installed package (janggu's sample genome);
+    otherwise in ``<cache>/tasks/.fai/`` under a name keyed by the FASTA's
+    resolved path, size and modification time.
+    """
+    from tasks.cache import cache_root, content_hash
+
+    beside = Path(str(genome_path) + ".fai")
+    if beside.exists() or (_folder_writable(beside.parent) and not _in_package(beside.parent)):
+        return beside
+    stat = Path(genome_path).stat()
+    key = content_hash([str(Path(genome_path).resolve()), stat.st_size, stat.st_mtime_ns])
+    folder = cache_root() / "tasks" / ".fai"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / f"{Path(genome_path).name}-{key}.fai"
+
+
+def _folder_writable(folder: Path) -> bool:
+    return os.access(folder, os.W_OK)
+
+
+def _in_package(folder: Path) -> bool:
+    parts = Path(folder).resolve().parts
+    return "site-packages" in parts or "dist-packages" in parts
 
 
 def _unique_windows(chrom: np.ndarray, start: np.ndarray, rows: np.ndarray, priority: np.ndarray | None) -> np.ndarray:

@@ -9,7 +9,10 @@ valid ones.
 Paths in a spec are resolved relative to the spec file's folder; a path
 starting with ``janggu:`` points into the resources folder of the installed
 ``janggu`` wheel (a data carrier only, never imported); ``~`` and
-``$VARIABLES`` are expanded.
+``$VARIABLES`` / ``${VARIABLES}`` are expanded, ``${NAME:-fallback}`` uses the
+fallback when NAME is unset (an empty result means "no file", for optional
+fields like ``bigwig``), and a path naming an unset variable is an error that
+says which variable to set (`unset_variables`).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import dataclasses
 import difflib
 import importlib.util
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +31,16 @@ SOURCES = ("simplified", "fasta_pair", "genome_peaks")
 ENRICHMENT_BACKGROUNDS = ("negatives", "shuffled_positives")
 NON_ACGT_POLICIES = ("error", "drop")
 PATH_FIELDS = ("positives", "negatives", "genome", "peaks", "background_peaks", "bigwig", "motif_file")
+
+
+#: Task name -> spec that a benchmark run file put in use in this process (`use_spec`); looked up
+#: before the registered spec files, so cells naming the task find the run file's spec.
+RUN_SPECS: dict = {}
+
+
+def use_spec(spec: "TaskSpec") -> None:
+    """Make `load_spec(spec.name)` return `spec` in this process (a run file's task)."""
+    RUN_SPECS[spec.name] = spec
 
 
 class SpecError(ValueError):
@@ -93,8 +107,20 @@ class TaskSpec:
         return {k: list(v) if isinstance(v, tuple) else v for k, v in out.items()}
 
     def resolve_path(self, field_name: str) -> Path | None:
-        """The absolute path of a path field, or None when the field is empty."""
+        """The absolute path of a path field, or None when the field is (or expands to) empty.
+
+        Raises SpecError naming the field and the variable when it uses an unset
+        environment variable.
+        """
         value = getattr(self, field_name)
+        missing = unset_variables(value)
+        if missing:
+            raise SpecError(
+                f"task {self.name!r} ({self.spec_path or 'spec'}): field {field_name!r} = {value!r} uses the "
+                f"environment variable{'s' if len(missing) > 1 else ''} {', '.join(missing)}, not set; "
+                f"set {' and '.join(missing)} to the file's path (e.g. export {missing[0]}=/path/to/file)"
+            )
+        value = expand_variables(value)
         if not value:
             return None
         return resolve_path(value, Path(self.spec_path).parent if self.spec_path else Path.cwd())
@@ -116,11 +142,32 @@ def janggu_resources() -> Path:
     return Path(list(found.submodule_search_locations)[0]) / "resources"
 
 
+_VARIABLE = re.compile(r"\$(?:\{(?P<braced>[A-Za-z_][A-Za-z0-9_]*)(?::-(?P<fallback>[^}]*))?\}|(?P<bare>[A-Za-z_][A-Za-z0-9_]*))")
+
+
+def unset_variables(value: str) -> list[str]:
+    """Environment variables `value` names that are unset and have no ``:-`` fallback."""
+    return [m.group("braced") or m.group("bare") for m in _VARIABLE.finditer(value or "")
+            if m.group("fallback") is None and (m.group("braced") or m.group("bare")) not in os.environ]
+
+
+def expand_variables(value: str) -> str:
+    """``$NAME``, ``${NAME}`` and ``${NAME:-fallback}`` replaced from the environment (unset: left as is)."""
+    def replace(match: re.Match) -> str:
+        name = match.group("braced") or match.group("bare")
+        if name in os.environ:
+            return os.environ[name]
+        fallback = match.group("fallback")
+        return fallback if fallback is not None else match.group(0)
+
+    return _VARIABLE.sub(replace, value)
+
+
 def resolve_path(value: str, base: Path) -> Path:
     """Resolve a spec path: ``janggu:NAME``, ``~``, ``$VAR``, relative to `base`."""
     if value.startswith("janggu:"):
         return janggu_resources() / value[len("janggu:") :]
-    path = Path(os.path.expandvars(os.path.expanduser(value)))
+    path = Path(os.path.expanduser(expand_variables(value)))
     return path if path.is_absolute() else (base / path).resolve()
 
 
@@ -170,6 +217,8 @@ def load_spec(name_or_path: str | os.PathLike | TaskSpec) -> TaskSpec:
         if not path.exists():
             raise SpecError(f"spec file {path} does not exist")
     else:
+        if text in RUN_SPECS:  # a run file's task (benchmark.runfile): already read
+            return RUN_SPECS[text]
         from tasks import TASKS
 
         path = Path(TASKS[text])

@@ -65,7 +65,11 @@ def test_every_template_field_is_a_spec_field():
     assert set(spec.to_dict()) == set(valid_fields())
 
 
-def test_paper_template_without_files_says_which_file_to_provide():
+def test_paper_template_without_files_says_which_file_to_provide(monkeypatch, tmp_path):
+    # its paths come from environment variables; set to a missing file, the message names it
+    monkeypatch.setenv("MOTIFBENCH_GENOME", str(tmp_path / "hg38.fa"))
+    monkeypatch.setenv("MOTIFBENCH_PEAKS", str(tmp_path / "peaks.bed"))
+    monkeypatch.setenv("MOTIFBENCH_BACKGROUND", str(tmp_path / "bg.bed"))
     with pytest.raises(SpecError) as err:
         tasks.build("paper_template")
     message = str(err.value)
