@@ -123,7 +123,7 @@ register_profile(
         ablations=(
             # references for DeepLIFT Rescale everywhere (cheap); every reference of every
             # reference-taking method on one model (the paper ran its ablation on Beluga)
-            Ablation("reference", ("deeplift_rescale",), ("zeros", "avg_composition", "shuffle10", "shuffle20"),
+            Ablation("reference", ("deeplift_rescale",), ("zeros", "avg_composition", "seq_composition", "shuffle10", "shuffle20"),
                      models=("basset", "beluga")),
             Ablation("reference", ("deeplift_rescale", "deeplift_revealcancel", "deepshap", "integrated_gradients"), None,
                      tasks=("oct4",), models=("beluga",)),
