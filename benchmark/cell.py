@@ -37,11 +37,15 @@ def versions() -> dict:
 
 
 def score(scores: np.ndarray, truth) -> dict:
-    """Metrics of (E, L) scores under both ground truths (see `benchmark.groundtruth`)."""
-    return {
+    """Metrics of (E, L) scores under both ground truths (see `benchmark.groundtruth`), plus "used hits" at the
+    other thresholds as ``used_hits@<fraction>`` (e.g. ``used_hits@0.02``)."""
+    out = {
         "all_hits": metrics.motif_recovery(scores, truth.mask),
         "used_hits": metrics.motif_recovery(scores, truth.used, truth.weight),
     }
+    for fraction, (used, weight) in sorted(getattr(truth, "by_fraction", {}).items()):
+        out[f"used_hits@{fraction}"] = metrics.motif_recovery(scores, used, weight)
+    return out
 
 
 def score_projections(hypothetical: np.ndarray, X: np.ndarray, truth) -> tuple[dict, dict]:
