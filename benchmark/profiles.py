@@ -107,8 +107,9 @@ register_profile(
 register_profile(
     GridProfile(
         name="default",
-        description="the embedded Oct4/MafK ChIP-seq tasks and the simplified task, CPU-sized models",
-        tasks=("oct4", "mafk", "simplified"),
+        description="the embedded Oct4/MafK ChIP-seq tasks, the simplified task and mafk with hits at random positions "
+                    "(a diagnostic for the positional prior), CPU-sized models",
+        tasks=("oct4", "mafk", "simplified", "mafk_randompos"),
         models=(
             ModelVariant("basset", "basset"),
             ModelVariant("beluga", "beluga"),
