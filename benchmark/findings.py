@@ -88,10 +88,14 @@ def _keras_simplified(record: dict) -> bool:
 
 
 def _values(records: list[dict], view: tuple) -> dict[tuple, dict[int, float]]:
-    """unit -> row -> value for one selection (first record per unit wins)."""
+    """unit -> row -> value for one selection. Per unit, a main-grid record wins, then the one with the
+    fewest non-default parameters (the shortest config): an ablation's variant never stands in for the method."""
     projection, truth, scoring = view
     out: dict[tuple, dict[int, float]] = {}
-    for record in sorted(records, key=lambda r: (r.get("_path", ""), r["cell"]["id"])):
+    def preference(r):
+        return ("main" not in r.get("tags", ["main"]), len(r["cell"]["config"]), r.get("_path", ""), r["cell"]["id"])
+
+    for record in sorted(records, key=preference):
         got = tables.per_sequence(record, truth, scoring, projection=projection)
         if got:
             out.setdefault(tables.group_key(record), got)
