@@ -178,6 +178,10 @@ def views_page(records: list[dict], n_boot: int = 500) -> list[str]:
             continue
         rows = tables.ranking(records, "keras", view, tables.is_realistic, n_boot)
         out += [f"## {label} (CNNs, realistic tasks)", "", ranking_table(rows, with_runtime=False) if rows else "No cells.", ""]
+    for truth in tables.extra_truths(records):
+        rows = tables.ranking(records, "keras", ("observed", truth, "abs"), tables.is_realistic, n_boot)
+        out += [f"## |score|, used hits at threshold {truth.split('@')[1]} (CNNs, realistic tasks)", "",
+                ranking_table(rows, with_runtime=False) if rows else "No cells.", ""]
     simple = tables.ranking(records, "keras", tables.HEADLINE, tables.is_simplified, n_boot)
     if simple:
         out += ["## Simplified task (CNNs; observed base, |score|, all hits)", "", ranking_table(simple, with_runtime=False), ""]

@@ -194,16 +194,20 @@ def kernel_width_section(records: list[dict], figures_prefix: str | None = None)
 def fidelity_section(records: list[dict]) -> list[str]:
     _, excluded = tables.gate(tables.ok_records(records))
     left_out = {(e["task"], e["model"], e["seed"]): e["reason"] for e in excluded}
+    fractions = sorted({f for r in tables.fidelity_rows(records) for f in r["used_by_fraction"]}, key=float)
     rows = [[r["task"], r["model"], r["seed"], r["arch"], r["kernel"] or "–", f3(r["auroc"]), f3(r["auprc"]),
-             f"{r['hits_used']}/{r['hits']}" if r["hits"] is not None else "–", (r["key"] or "–")[:12],
-             left_out.get((r["task"], r["model"], r["seed"]), "")]
+             f"{r['hits_used']}/{r['hits']}" if r["hits"] is not None else "–",
+             *[r["used_by_fraction"].get(f, "–") for f in fractions], r["shared"] if r["shared"] is not None else "–",
+             (r["key"] or "–")[:12], left_out.get((r["task"], r["model"], r["seed"]), "")]
             for r in tables.fidelity_rows(records)]
     return ["## Model fidelity", "", "Test-split auROC/auPRC of each explained model; hits used = motif instances (eval set) "
             "whose shuffle moves the logit past the threshold. Models below the fidelity gate (test auROC under "
             f"the run's threshold, {tables.FIDELITY_THRESHOLD} unless the run file sets one) are left out of every ranking "
             "and finding.", "",
-            md_table(rows, ["task", "model", "seed", "arch", "first kernel", "test auROC", "test auPRC", "hits used", "model key",
-                            "left out"]), ""]
+            "Used instances are counted at each threshold (share of the logit gap); overlapping instances are shuffled "
+            "together as one block, and 'in shared blocks' counts the instances that overlap another.", "",
+            md_table(rows, ["task", "model", "seed", "arch", "first kernel", "test auROC", "test auPRC", "hits used",
+                            *[f"used at {f}" for f in fractions], "in shared blocks", "model key", "left out"]), ""]
 
 
 def sanity_section(records: list[dict]) -> list[str]:

@@ -319,8 +319,17 @@ def fidelity_rows(records: list[dict]) -> list[dict]:
             "task": key[0], "model": key[1], "seed": key[2], "arch": model.get("arch"),
             "kernel": model.get("first_kernel_width"), "auroc": fid.get("test_auroc"), "auprc": fid.get("test_auprc"),
             "hits_used": used.get("n_used"), "hits": used.get("n_hits"), "key": model.get("key"),
+            "used_by_fraction": used.get("n_used_by_fraction") or {}, "shared": used.get("n_hits_in_shared_blocks"),
         }
     return [rows[k] for k in sorted(rows)]
+
+
+def extra_truths(records: list[dict]) -> list[str]:
+    """The "used hits" ground truths at other thresholds present in the records (``used_hits@<fraction>``), sorted."""
+    found = set()
+    for record in ok_records(records):
+        found |= {k for k in (record.get("metrics") or {}) if k.startswith("used_hits@")}
+    return sorted(found, key=lambda k: float(k.split("@")[1]))
 
 
 def dataset_rows(records: list[dict]) -> list[dict]:

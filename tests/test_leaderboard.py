@@ -259,3 +259,27 @@ def test_render_does_not_depend_on_the_hash_seed(results_dir, tmp_path):
                         "--no-figures"], check=True, env=env, cwd=leaderboard.REPO_ROOT, capture_output=True, timeout=300)
         texts.append(out.read_text())
     assert texts[0] == texts[1]
+
+
+def test_position_control_shows_each_methods_margin_over_centre_prior(tmp_path):
+    directory = tmp_path / "pos"
+    seed = 0
+    for task in ("oct4", "oct4_randompos"):
+        mask = _truth(1 if task == "oct4" else 3)
+        prior_quality = 2.0 if task == "oct4" else 0.0  # the prior is worthless when hits sit at random positions
+        for model_seed in range(2):
+            for (method, reference), quality in {**QUALITY, ("centre_prior", "none"): prior_quality}.items():
+                seed += 1
+                results.save(directory, *_record(task, "basset", method, reference, quality, mask, seed, model_seed=model_seed))
+    records, _ = results.load_all(directory)
+    rows = {r["config"]: r for r in tables.ranking(records, n_boot=50)}
+    assert "oct4_randompos" not in {r["cell"]["task"] for r in records if tables.is_realistic(r)}
+    margin = rows["deeplift_rescale-shuffle20"]["margin"]
+    assert margin["n_units"] == 2 and margin["effect"] > 0 and margin["above"] == 2
+    assert rows["gradcam-none"]["margin"]["effect"] < 0
+    text = leaderboard.render(records)
+    section = text.split("## Position control")[1].split("\n## ")[0]
+    assert "| oct4_randompos" in section.replace("  ", " ") or "oct4_randompos" in section
+    line = next(x for x in section.splitlines() if x.startswith("| deeplift_rescale-shuffle20"))
+    cells = [c.strip() for c in line.strip("|").split("|")]
+    assert cells[1].startswith("+") and cells[1].endswith("(2/2)") and cells[2].endswith("(2/2)")
