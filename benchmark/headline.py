@@ -46,12 +46,16 @@ def _margin_text(margin: dict | None) -> tuple[str, str]:
             f"{margin['above']}/{margin['n_units']}")
 
 
-def ranking_table(rows: list[dict], with_runtime: bool = True) -> str:
+def ranking_table(rows: list[dict], with_runtime: bool = True, saliency: bool = False) -> str:
+    """Markdown of `tables.ranking` rows; with `saliency`, grad_x_input's row is labelled as what it is under max |.|."""
     body = []
     for i, r in enumerate(rows):
         rank = f3(r["rank"], 1) if np.isfinite(r["rank"]) else (f"– (missing in {r['missing']})" if r["missing"] else "–")
         margin, above = _margin_text(r["margin"])
-        line = [i + 1, _label(r["config"]), f"{f3(r['auprc'])} [{f3(r['ci_low'])}, {f3(r['ci_high'])}]", r["n_units"], rank,
+        name = _label(r["config"])
+        if saliency and r["config"].startswith("grad_x_input-none"):
+            name += " (= saliency: the gradient under max |.|)"
+        line = [i + 1, name, f"{f3(r['auprc'])} [{f3(r['ci_low'])}, {f3(r['ci_high'])}]", r["n_units"], rank,
                 margin, above, f3(r["auroc"])]
         if with_runtime:
             line += [f3(r["per_1000"], 1), r["failed"] or ""]
@@ -76,13 +80,21 @@ def floor_sentence(rows: list[dict], records: list[dict]) -> str:
             "scorer's mean per-sequence auPRC sits above the mean prevalence on short sequences with few motif positions.")
 
 
+def main_scope(records: list[dict]):
+    """(scope predicate, label) of the main ranking: the realistic tasks, or every task when there is none (e.g. smoke)."""
+    if any(tables.is_realistic(r) for r in tables.ok_records(records)):
+        return tables.is_realistic, "the realistic tasks"
+    return (lambda r: True), "every task (these results hold no realistic task)"
+
+
 def ranking_section(records: list[dict], pages: dict[str, str], n_boot: int = 1000) -> list[str]:
-    rows = tables.ranking(records, "keras", tables.HEADLINE, tables.is_realistic, n_boot)
-    gkm = tables.ranking(records, "gkmsvm", tables.HEADLINE, tables.is_realistic, n_boot)
+    scope, label = main_scope(records)
+    rows = tables.ranking(records, "keras", tables.HEADLINE, scope, n_boot)
+    gkm = tables.ranking(records, "gkmsvm", tables.HEADLINE, scope, n_boot)
     if not rows and not gkm:
         return []
     out = ["## Which method to trust: overall ranking", "",
-           "CNNs on the realistic tasks, models that pass the fidelity gate. auPRC = mean over models (task × architecture × "
+           f"CNNs on {label}, models that pass the fidelity gate. auPRC = mean over models (task × architecture × "
            "seed) of each model's mean per-sequence auPRC, observed-base projection (the paper's), |score|, all hits; 95% CI "
            "from a hierarchical bootstrap (models, then sequences within each). Mean rank: within each model, over the models "
            "every ranked row shares. Margin over centre_prior: mean over models of the per-sequence paired difference with a "
@@ -131,7 +143,9 @@ def findings_section(rows: list[dict], pages: dict[str, str]) -> list[str]:
 
 def position_section(records: list[dict], pages: dict[str, str], n_boot: int = 300) -> list[str]:
     kept, _ = tables.analysis_records(records)
-    keras = [r for r in kept if r["cell"]["kind"] == "keras" and not tables.is_simplified(r)]
+    keras = [r for r in kept if r["cell"]["kind"] == "keras"]
+    if any(not tables.is_simplified(r) for r in keras):  # the simplified task places motifs at random already
+        keras = [r for r in keras if not tables.is_simplified(r)]
     tasks = sorted({r["cell"]["task"] for r in keras}, key=lambda t: (t.replace("_randompos", ""), t))
     head = ["## Position control", "",
             "Real motifs sit near peak summits and the realistic simulation pastes them back where they were, so a scorer that "
@@ -173,14 +187,16 @@ def views_page(records: list[dict], n_boot: int = 500) -> list[str]:
            "row *is* saliency (the `gradient` method returns the same array). Files written before both projections were "
            "stored hold only the projection the method declared (then: max |.| for `gradient`, observed base for the rest), "
            "so a view may miss rows until the next run.", ""]
+    scope, scope_label = main_scope(records)
     for view, label in findings.VIEW_LABELS.items():
         if view == tables.HEADLINE:
             continue
-        rows = tables.ranking(records, "keras", view, tables.is_realistic, n_boot)
-        out += [f"## {label} (CNNs, realistic tasks)", "", ranking_table(rows, with_runtime=False) if rows else "No cells.", ""]
+        rows = tables.ranking(records, "keras", view, scope, n_boot)
+        table = ranking_table(rows, with_runtime=False, saliency=view[0] == "max_abs") if rows else "No cells."
+        out += [f"## {label} (CNNs, {scope_label})", "", table, ""]
     for truth in tables.extra_truths(records):
-        rows = tables.ranking(records, "keras", ("observed", truth, "abs"), tables.is_realistic, n_boot)
-        out += [f"## |score|, used hits at threshold {truth.split('@')[1]} (CNNs, realistic tasks)", "",
+        rows = tables.ranking(records, "keras", ("observed", truth, "abs"), scope, n_boot)
+        out += [f"## |score|, used hits at threshold {truth.split('@')[1]} (CNNs, {scope_label})", "",
                 ranking_table(rows, with_runtime=False) if rows else "No cells.", ""]
     simple = tables.ranking(records, "keras", tables.HEADLINE, tables.is_simplified, n_boot)
     if simple:
@@ -216,7 +232,7 @@ def findings_page(rows: list[dict]) -> list[str]:
 
 def readme_block(records: list[dict], finding_rows: list[dict], top: int = 12, n_boot: int = 1000) -> list[str]:
     """The README's headline: the top of the main ranking and one line per finding, from the board's own rows."""
-    rows = tables.ranking(records, "keras", tables.HEADLINE, tables.is_realistic, n_boot)
+    rows = tables.ranking(records, "keras", tables.HEADLINE, main_scope(records)[0], n_boot)
     if not rows:
         return ["No results yet: run `make run`."]
     body = [[i + 1, _label(r["config"]), f"{f3(r['auprc'])} [{f3(r['ci_low'])}, {f3(r['ci_high'])}]",

@@ -150,7 +150,7 @@ def write_outputs(results_dir: Path, profile: str = "default", output: Path | No
     if with_figures and tables.ok_records(records):
         from benchmark.figures import write_figures  # noqa: PLC0415 (matplotlib)
 
-        rows = tables.ranking(records, "keras", tables.HEADLINE, tables.is_realistic)
+        rows = tables.ranking(records, "keras", tables.HEADLINE, headline.main_scope(records)[0])
         written += write_figures(records, rows, figures_dir)
     return written
 
