@@ -1,6 +1,7 @@
 """benchmark.leaderboard / findings / tables on hand-made result files (no models, no TensorFlow)."""
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -55,9 +56,20 @@ def _record(task, model, method, reference, quality, mask, seed, source="fasta_p
     return cell, record
 
 
+@pytest.fixture(scope="module")
+def _built_results(tmp_path_factory):
+    return _build(tmp_path_factory.mktemp("built") / "results")
+
+
 @pytest.fixture
-def results_dir(tmp_path):
-    directory = tmp_path / "results"
+def results_dir(_built_results, tmp_path):
+    """A fresh copy of the module's hand-made results (tests add and corrupt files)."""
+    import shutil
+
+    return Path(shutil.copytree(_built_results, tmp_path / "results"))
+
+
+def _build(directory):
     seed = 0
     for task, source in (("oct4", "fasta_pair"), ("simple", "simplified")):
         mask = _truth(1 if task == "oct4" else 2)
