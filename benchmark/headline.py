@@ -70,8 +70,8 @@ def ranking_table(rows: list[dict], with_runtime: bool = True, saliency: bool = 
 def floor_sentence(rows: list[dict], records: list[dict]) -> str:
     random_row = next((r for r in rows if r["config"] == "random-none"), None)
     kept, _ = tables.analysis_records(records)
-    prevalences = [r["metrics"]["all_hits"].get("prevalence_mean") for r in kept
-                   if tables.is_realistic(r) and tables.metrics_of(r) is not None]
+    scope = main_scope(records)[0]
+    prevalences = [r["metrics"]["all_hits"].get("prevalence_mean") for r in kept if scope(r)]
     prevalences = [p for p in prevalences if p is not None]
     prevalence = float(np.mean(prevalences)) if prevalences else float("nan")
     if random_row is None or not np.isfinite(random_row["auprc"]):
