@@ -282,3 +282,64 @@ def _holm_per_unit(results: list[dict]) -> None:
         res["holm_above"] = sum(1 for u in units if np.isfinite(u["p_holm"]) and u["p_holm"] < ALPHA and u["mean"] > 0)
         res["holm_below"] = sum(1 for u in units if np.isfinite(u["p_holm"]) and u["p_holm"] < ALPHA and u["mean"] < 0)
         res["n_per_unit_tests"] = len(entries)
+
+
+def _firm(verdict_text: str) -> str | None:
+    """The part of a verdict that must replicate: "reproduced" or "opposite" (None for anything weaker)."""
+    for word in ("reproduced", "opposite"):
+        if verdict_text.startswith(word):
+            return word
+    return None
+
+
+def compare_runs(runs: dict[str, list[dict]], view: tuple = VIEWS[0]) -> tuple[list[list], list[str]]:
+    """Findings of several runs side by side: (rows [id, "effect [CI] verdict" per run], ids whose firm verdicts differ).
+
+    A finding is flagged when one run calls it reproduced or opposite and
+    another does not give the same firm verdict.
+    """
+    evaluated = {name: {row["name"]: row["views"][view_key(view)] for row in evaluate_all(records)} for name, records in runs.items()}
+    names = [row["name"] for row in _definitions()]
+    rows, unstable = [], []
+    for finding in names:
+        cells, firm = [finding], set()
+        for run in runs:
+            res = evaluated[run][finding]
+            effect = f"{res['effect']:+.3f} [{res['ci_low']:+.3f}, {res['ci_high']:+.3f}] " if np.isfinite(res.get("effect", np.nan)) else ""
+            cells.append(effect + res["verdict"])
+            firm.add(_firm(res["verdict"]))
+        if firm - {None} and len(firm) > 1:
+            unstable.append(finding)
+        rows.append(cells)
+    return rows, unstable
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Print the findings of one or more results directories (or seed subsets of one) side by side."""
+    import argparse  # noqa: PLC0415
+
+    from benchmark.results import load_all  # noqa: PLC0415
+    from benchmark.sections import md_table  # noqa: PLC0415
+
+    parser = argparse.ArgumentParser(prog="python -m benchmark.findings", description=main.__doc__)
+    parser.add_argument("runs", nargs="+", metavar="DIR[:SEEDS]",
+                        help="a results directory, optionally with a comma-separated seed subset, e.g. results:0,1,2 results:3,4,5")
+    args = parser.parse_args(argv)
+    runs = {}
+    for spec in args.runs:
+        directory, _, seeds = spec.partition(":")
+        records, _ = load_all(directory)
+        if seeds:
+            keep = {int(s) for s in seeds.split(",")}
+            records = [r for r in records if int(r["cell"]["seed"]) in keep]
+        runs[spec] = records
+    rows, unstable = compare_runs(runs)
+    print(md_table(rows, ["finding", *runs]))
+    print(f"\nfirm verdicts (reproduced / opposite) that differ between runs: {', '.join(unstable) or 'none'}")
+    return 1 if unstable else 0
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.exit(main())

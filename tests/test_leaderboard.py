@@ -295,3 +295,16 @@ def test_position_control_shows_each_methods_margin_over_centre_prior(tmp_path):
     line = next(x for x in section.splitlines() if x.startswith("| deeplift_rescale-shuffle20"))
     cells = [c.strip() for c in line.strip("|").split("|")]
     assert cells[1].startswith("+") and cells[1].endswith("(2/2)") and cells[2].endswith("(2/2)")
+
+
+def test_compare_runs_flags_firm_verdicts_that_do_not_replicate(results_dir):
+    records, _ = results.load_all(results_dir)
+    flipped = json.loads(json.dumps(records))
+    for r in flipped:  # swap the two F3a configurations' numbers in the second run
+        if r["cell"]["method"] == "deeplift_rescale" and r["cell"]["reference"] in ("zeros", "shuffle20"):
+            r["cell"]["reference"] = "zeros" if r["cell"]["reference"] == "shuffle20" else "shuffle20"
+    rows, unstable = findings.compare_runs({"a": records, "b": flipped})
+    assert "F3a" in unstable
+    same_rows, same_unstable = findings.compare_runs({"a": records, "b": records})
+    assert same_unstable == [] and same_rows[0][1] == same_rows[0][2]
+    assert findings.main([str(results_dir), f"{results_dir}:0,1,2"]) in (0, 1)
