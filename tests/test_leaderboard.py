@@ -308,3 +308,19 @@ def test_compare_runs_flags_firm_verdicts_that_do_not_replicate(results_dir):
     same_rows, same_unstable = findings.compare_runs({"a": records, "b": records})
     assert same_unstable == [] and same_rows[0][1] == same_rows[0][2]
     assert findings.main([str(results_dir), f"{results_dir}:0,1,2"]) in (0, 1)
+
+
+def test_readme_block_is_replaced_between_markers_only():
+    text = f"intro\n{leaderboard.README_BEGIN}\nold claim\n{leaderboard.README_END}\noutro\n"
+    got = leaderboard.replace_readme_block(text, ["new", "rows"])
+    assert got == f"intro\n{leaderboard.README_BEGIN}\nnew\nrows\n{leaderboard.README_END}\noutro\n"
+    assert leaderboard.replace_readme_block(got, ["new", "rows"]) == got
+    with pytest.raises(ValueError, match="headline markers"):
+        leaderboard.replace_readme_block("no markers", ["x"])
+
+
+def test_repository_readme_headline_is_rendered_from_results():
+    files = leaderboard.expected_files(leaderboard.REPO_ROOT / "results", leaderboard.DEFAULT_OUTPUT, leaderboard.DEFAULT_FIGURES)
+    assert leaderboard.README in files
+    block = files[leaderboard.README].split(leaderboard.README_BEGIN)[1].split(leaderboard.README_END)[0]
+    assert "The paper's findings" in block and "| 1 " in block
