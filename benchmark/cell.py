@@ -85,11 +85,27 @@ def versions() -> dict:
 
 
 def score(scores: np.ndarray, truth) -> dict:
-    """Metrics of (E, L) scores under both ground truths (see `benchmark.groundtruth`)."""
-    return {
+    """Metrics of (E, L) scores under both ground truths (see `benchmark.groundtruth`), plus "used hits" at the
+    other thresholds as ``used_hits@<fraction>`` (e.g. ``used_hits@0.02``)."""
+    out = {
         "all_hits": metrics.motif_recovery(scores, truth.mask),
         "used_hits": metrics.motif_recovery(scores, truth.used, truth.weight),
     }
+    for fraction, (used, weight) in sorted(getattr(truth, "by_fraction", {}).items()):
+        out[f"used_hits@{fraction}"] = metrics.motif_recovery(scores, used, weight)
+    return out
+
+
+def score_projections(hypothetical: np.ndarray, X: np.ndarray, truth) -> tuple[dict, dict]:
+    """`score` of an (E, L, 4) attribution under both projections to one score per position.
+
+    Returns (observed, max_abs): the observed-base projection (the paper's,
+    stored as the record's ``metrics`` for every method) and max |.| over the
+    four bases (stored as ``metrics_max_abs``). Both have `score`'s layout.
+    """
+    from methods.registry import project  # noqa: PLC0415 (methods imports TensorFlow lazily; project is plain NumPy)
+
+    return score(project(hypothetical, X, "observed"), truth), score(project(hypothetical, X, "max_abs"), truth)
 
 
 def sanity(session, cell: Cell, model, truth, trained_scores: np.ndarray, context: dict) -> dict:
@@ -156,10 +172,11 @@ def run_cell(session, cell: Cell, timeout: float | None = None) -> dict:
     try:
         with time_limit(timeout, f"method {cell.method}"):
             attribution = attribute(cell.method, model, truth.X, cell.reference, dict(cell.params), seed=cell.seed, context=context)
-            record["metrics"] = score(attribution.scores, truth)
+            record["metrics"], record["metrics_max_abs"] = score_projections(attribution.hypothetical, truth.X, truth)
             record["sanity"] = sanity(session, cell, model, truth, attribution.scores, context)
     except (Exception, CellTimeout) as error:  # any failure of the method is this cell's failure
         record.pop("metrics", None)
+        record.pop("metrics_max_abs", None)
         record["error"] = str(error) if isinstance(error, CellTimeout) else _message(error)
         record["stage"] = "method"
         record["runtime"] = {"wall_seconds": time.perf_counter() - start}

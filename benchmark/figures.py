@@ -26,9 +26,10 @@ def _plt():
     return plt
 
 
-def overall_figure(rows: list[dict], path: Path, prevalence: float | None = None) -> Path:
-    """Horizontal bars: mean per-sequence auPRC (|score|, all hits) with bootstrap 95% CI per configuration."""
+def overall_figure(rows: list[dict], path: Path) -> Path:
+    """Horizontal bars: the main ranking's auPRC with its hierarchical-bootstrap 95% CI; the `random` row's auPRC as the floor."""
     plt = _plt()
+    floor = next((r["auprc"] for r in rows if r["config"] == "random-none"), None)
     rows = [r for r in rows if np.isfinite(r["auprc"])][::-1]
     fig, ax = plt.subplots(figsize=(6, 0.22 * len(rows) + 1.2))
     y = np.arange(len(rows))
@@ -36,10 +37,10 @@ def overall_figure(rows: list[dict], path: Path, prevalence: float | None = None
     err = np.array([[r["auprc"] - r["ci_low"] for r in rows], [r["ci_high"] - r["auprc"] for r in rows]])
     ax.barh(y, values, xerr=err, color="#4C72B0", ecolor="black", capsize=2)
     ax.set_yticks(y, [r["config"] for r in rows])
-    if prevalence is not None and np.isfinite(prevalence):
-        ax.axvline(prevalence, color="grey", linestyle="--", linewidth=1, label="prevalence (random scorer)")
+    if floor is not None and np.isfinite(floor):
+        ax.axvline(floor, color="grey", linestyle="--", linewidth=1, label="random control (floor)")
         ax.legend(loc="lower right")
-    ax.set_xlabel("mean per-sequence auPRC, |score| vs all motif hits (mean over task x model)")
+    ax.set_xlabel("mean per-sequence auPRC, observed base, |score| vs all hits\n(CNNs, realistic tasks, mean over models)")
     ax.set_xlim(0, 1)
     fig.tight_layout()
     return _save(fig, path, plt)
@@ -70,8 +71,8 @@ def task_figure(records: list[dict], task: str, path: Path) -> Path:
 def reference_figure(records: list[dict], path: Path, methods=("deeplift_rescale", "deeplift_revealcancel", "integrated_gradients", "deepshap")) -> Path | None:
     """Bars per reference for the reference-ablation methods, one panel per scoring (|score|, positive part)."""
     plt = _plt()
-    refs = ["zeros", "avg_composition", "shuffle10", "shuffle20", "shuffle50"]
-    chosen = [r for r in tables.ok_records(records) if r["cell"]["method"] in methods and not tables.is_simplified(r)]
+    refs = ["zeros", "avg_composition", "seq_composition", "shuffle10", "shuffle20", "shuffle50"]
+    chosen = [r for r in tables.ok_records(records) if r["cell"]["method"] in methods and tables.is_realistic(r)]
     if not chosen:
         return None
     fig, axes = plt.subplots(1, 2, figsize=(9, 3.2), sharey=True)
@@ -81,7 +82,7 @@ def reference_figure(records: list[dict], path: Path, methods=("deeplift_rescale
         for j, ref in enumerate(refs):
             vals = []
             for m in present:
-                members = [r for r in chosen if r["cell"]["method"] == m and r["cell"]["reference"] == ref
+                members = [r for r in chosen if r["cell"]["method"] == m and tables.reference_of(r) == ref
                            and r["cell"]["params"].get("steps", 20) == 20]
                 got = [tables.value(r, "all_hits", scoring) for r in members]
                 vals.append(np.nanmean(got) if got else np.nan)
@@ -133,10 +134,10 @@ def _save(fig, path: Path, plt) -> Path:
     return path
 
 
-def write_figures(records: list[dict], overall_rows: list[dict], directory: Path, prevalence: float | None = None) -> list[Path]:
-    """Every figure into `directory`; returns the paths written."""
+def write_figures(records: list[dict], overall_rows: list[dict], directory: Path) -> list[Path]:
+    """Every figure into `directory`; returns the paths written. overall_rows: `tables.ranking` rows."""
     directory = Path(directory)
-    written = [overall_figure(overall_rows, directory / "overall_auprc.png", prevalence)]
+    written = [overall_figure(overall_rows, directory / "overall_auprc.png")]
     for task in sorted({r["cell"]["task"] for r in tables.main_records(records)}):
         written.append(task_figure(records, task, directory / f"task_{task}_auprc.png"))
     for extra in (reference_figure(records, directory / "reference_ablation.png"),

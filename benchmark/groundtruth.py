@@ -1,22 +1,29 @@
 """Ground truths a cell is scored against, computed once per model and cached.
 
 - **all hits** (the paper's): the task's mask, every pasted motif position.
-- **used hits**: only the motif instances the model responds to. An instance
-  counts as used when dinucleotide-shuffling just its bases (``n_shuffles``
-  times, averaged) moves the model's logit by at least ``threshold``; positions
-  covered only by unused instances are left out of the evaluation (weight
-  False), so a method is neither charged for missing a motif the model never
-  learned nor rewarded for it.
+- **used hits**: only the motif instances the model responds to. Instances
+  are grouped into blocks of overlapping hits in each sequence (a base under
+  two hits belongs to both, so their effects cannot be told apart); a block
+  counts as used when dinucleotide-shuffling all its bases together
+  (``n_shuffles`` times, averaged) moves the model's logit by at least
+  ``threshold``, and every instance in it is then used. Positions covered only
+  by unused instances are left out of the evaluation (weight False), so a
+  method is neither charged for missing a motif the model never learned nor
+  rewarded for it.
 
 The threshold is ``fraction`` of the model's separation: the mean logit of the
 eval positives minus the mean logit of the test negatives (or, if that gap is
-not positive, ``fraction`` of the standard deviation of the test logits).
+not positive, ``fraction`` of the standard deviation of the test logits). The
+main "used hits" truth uses `FRACTION`; `EXTRA_FRACTIONS` give the same truth
+at other thresholds (``GroundTruth.by_fraction``), so the board can show how
+much a verdict depends on the threshold, with the count of used instances at
+each.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import dinuc_shuf
@@ -27,6 +34,7 @@ from tasks.cache import cache_root, file_lock
 log = logging.getLogger(__name__)
 
 FRACTION = 0.05
+EXTRA_FRACTIONS = (0.02, 0.1)
 
 
 @dataclass
@@ -44,6 +52,7 @@ class GroundTruth:
     used: np.ndarray
     weight: np.ndarray
     info: dict
+    by_fraction: dict = field(default_factory=dict)  # fraction -> (used (E, L), weight (E, L)) at EXTRA_FRACTIONS
 
 
 def instance_effects(model, X: np.ndarray, hits: np.ndarray, row_of: dict, n_shuffles: int = 5, seed: int = 0) -> np.ndarray:
@@ -75,6 +84,30 @@ def instance_effects(model, X: np.ndarray, hits: np.ndarray, row_of: dict, n_shu
     return originals - mutated
 
 
+def overlap_blocks(hits: np.ndarray) -> list[np.ndarray]:
+    """Indices into `hits` grouped into blocks of overlapping hits of the same sequence (sorted by sequence, start)."""
+    from tasks.simulate import overlap_blocks as within  # noqa: PLC0415
+
+    out = []
+    for seq in np.unique(hits["seq"]) if len(hits) else []:
+        mine = np.flatnonzero(hits["seq"] == seq)
+        out += [mine[b] for b in within(hits[mine])]
+    return out
+
+
+def block_effects(model, X: np.ndarray, hits: np.ndarray, blocks: list[np.ndarray], row_of: dict, n_shuffles: int = 5,
+                  seed: int = 0) -> np.ndarray:
+    """Mean logit drop when all bases of one overlap block are dinucleotide-shuffled together, per block.
+
+    Each block is shuffled as its span (first start to last end), so a
+    base under several hits is changed once, for all of them. (B,) float64.
+    """
+    spans = np.zeros(len(blocks), dtype=[("seq", "i8"), ("start", "i8"), ("end", "i8")])
+    for i, block in enumerate(blocks):
+        spans[i] = (int(hits["seq"][block[0]]), int(hits["start"][block].min()), int(hits["end"][block].max()))
+    return instance_effects(model, X, spans, row_of, n_shuffles=n_shuffles, seed=seed)
+
+
 def threshold_for(model, dataset, eval_logits: np.ndarray, fraction: float = FRACTION) -> float:
     """``fraction`` x (mean eval-positive logit - mean test-negative logit), see the module docstring."""
     X_test, y_test = dataset.split(True)
@@ -94,26 +127,51 @@ def compute(model, dataset, n_eval: int, fraction: float = FRACTION, seed: int =
     row_of = {int(r): i for i, r in enumerate(rows)}
     hits = dataset.hits[np.isin(dataset.hits["seq"], rows)]
     n_shuffles = 5 if model.kind == "keras" else 2
-    effects = instance_effects(model, X, hits, row_of, n_shuffles=n_shuffles, seed=seed)
+    blocks = overlap_blocks(hits)
+    effects = block_effects(model, X, hits, blocks, row_of, n_shuffles=n_shuffles, seed=seed)
     eval_logits = model.predict_logit(X)
-    threshold = threshold_for(model, dataset, eval_logits, fraction)
-    is_used = np.abs(effects) >= threshold
+    scale = threshold_for(model, dataset, eval_logits, 1.0)  # thresholds are linear in the fraction
+    counts, by_fraction = {}, {}
+    for f in sorted({fraction, *EXTRA_FRACTIONS}):
+        is_used = _used_instances(len(hits), blocks, np.abs(effects) >= f * scale)
+        used, weight = _used_masks(mask, hits, is_used, row_of)
+        counts[str(f)] = int(is_used.sum())
+        if f == fraction:
+            main_used, main_weight, main_is_used = used, weight, is_used
+        else:
+            by_fraction[f] = (used, weight)
+    info = {
+        "threshold": fraction * scale,
+        "fraction": fraction,
+        "n_shuffles": n_shuffles,
+        "n_hits": int(len(hits)),
+        "n_used": int(main_is_used.sum()),
+        "share_used": float(main_is_used.mean()) if len(hits) else float("nan"),
+        "used_by_motif": _used_by_motif(hits, main_is_used),
+        "n_blocks": len(blocks),
+        "n_hits_in_shared_blocks": int(sum(len(b) for b in blocks if len(b) > 1)),
+        "n_used_by_fraction": counts,
+    }
+    used, weight = main_used, main_weight
+    return GroundTruth(rows, X, np.asarray(mask, dtype=bool), used, weight, info, by_fraction)
+
+
+def _used_instances(n_hits: int, blocks: list[np.ndarray], block_used: np.ndarray) -> np.ndarray:
+    """(H,) bool: an instance is used when its overlap block is."""
+    is_used = np.zeros(n_hits, dtype=bool)
+    for block, flag in zip(blocks, block_used):
+        is_used[block] = bool(flag)
+    return is_used
+
+
+def _used_masks(mask: np.ndarray, hits: np.ndarray, is_used: np.ndarray, row_of: dict) -> tuple[np.ndarray, np.ndarray]:
+    """(used (E, L), weight (E, L)): positions of used instances, and every position not covered only by unused ones."""
     used = np.zeros_like(mask, dtype=bool)
     unused = np.zeros_like(mask, dtype=bool)
     for hit, flag in zip(hits, is_used):
         target = used if flag else unused
         target[row_of[int(hit["seq"])], int(hit["start"]) : int(hit["end"])] = True
-    weight = ~(unused & ~used)
-    info = {
-        "threshold": threshold,
-        "fraction": fraction,
-        "n_shuffles": n_shuffles,
-        "n_hits": int(len(hits)),
-        "n_used": int(is_used.sum()),
-        "share_used": float(is_used.mean()) if len(hits) else float("nan"),
-        "used_by_motif": _used_by_motif(hits, is_used),
-    }
-    return GroundTruth(rows, X, np.asarray(mask, dtype=bool), used, weight, info)
+    return used, ~(unused & ~used)
 
 
 def _used_by_motif(hits: np.ndarray, is_used: np.ndarray) -> dict:
@@ -165,7 +223,8 @@ def _write(path: Path, truth: GroundTruth) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".npz", dir=path.parent)
     os.close(fd)
-    np.savez_compressed(tmp, rows=truth.rows, used=truth.used, weight=truth.weight, info=np.array(json.dumps(truth.info)))
+    extra = {f"{name}_{f}": arr for f, pair in truth.by_fraction.items() for name, arr in zip(("used", "weight"), pair)}
+    np.savez_compressed(tmp, rows=truth.rows, used=truth.used, weight=truth.weight, info=np.array(json.dumps(truth.info)), **extra)
     digest = file_sha256(tmp)
     _manifest_path(path).unlink(missing_ok=True)  # no window where an old manifest vouches for the new file
     os.replace(tmp, path)
@@ -187,4 +246,6 @@ def _read(path: Path, dataset, n_eval: int) -> GroundTruth:
     with np.load(path) as data:
         if not np.array_equal(data["rows"], rows):
             raise ValueError("cached rows differ from the dataset's eval set")
-        return GroundTruth(np.asarray(rows), X, np.asarray(mask, bool), data["used"], data["weight"], json.loads(str(data["info"])))
+        by_fraction = {f: (data[f"used_{f}"], data[f"weight_{f}"]) for f in EXTRA_FRACTIONS if f"used_{f}" in data}
+        return GroundTruth(np.asarray(rows), X, np.asarray(mask, bool), data["used"], data["weight"], json.loads(str(data["info"])),
+                           by_fraction)

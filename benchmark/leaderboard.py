@@ -1,163 +1,163 @@
-"""Render leaderboard.md (and the figures) from a results directory alone, deterministically.
+"""Render the board (leaderboard.md, its linked pages, the README headline, figures) from a results directory alone.
 
 Usage::
 
-    python -m benchmark.leaderboard                 # results/ -> leaderboard.md + docs/figures/*.png
-    python -m benchmark.leaderboard --check         # exit 1 if leaderboard.md is not what results/ gives,
+    python -m benchmark.leaderboard                 # results/ -> leaderboard.md, docs/board/*.md, README headline, docs/figures/*.png
+    python -m benchmark.leaderboard --check         # exit 1 if any of the markdown is not what results/ gives,
                                                     # or a result file fails its digest or the schema
     python -m benchmark.leaderboard --prune         # delete results of cells no longer in the grid
     python -m benchmark.leaderboard --results-dir .cache/results-smoke --output /tmp/lb.md --no-figures
 
-The markdown depends only on the result files (no timestamps, sorted
-everything, fixed bootstrap seed), so ``--check`` can fail CI when someone
-edits results/ or leaderboard.md by hand, or forgets to regenerate.
+leaderboard.md opens with the answer (overall ranking with CIs, the findings
+table, the position control); per-model tables, ablations, model fidelity and
+provenance live on linked pages (`PAGES`, under docs/board/ beside the
+default leaderboard, under ``board/`` beside any other output). The README's
+headline sits between `README_BEGIN` and `README_END` and is rewritten from the
+same rows. Everything depends only on the result files (no timestamps, sorted
+everything, fixed bootstrap seeds), so ``--check`` can fail CI when someone
+edits results/, a page or the README headline by hand, or forgets to regenerate.
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from pathlib import Path
 
-import numpy as np
-
-from benchmark import sections, tables
-from benchmark import results as results_store
+from benchmark import findings, headline, sections, tables
 from benchmark.sections import REPRODUCE
+from benchmark.trust import file_problems, grid_profile_of, prune, trusted_records  # noqa: F401 (re-exported)
 from tasks.cache import REPO_ROOT
 
 log = logging.getLogger(__name__)
 
 DEFAULT_OUTPUT = REPO_ROOT / "leaderboard.md"
 DEFAULT_FIGURES = REPO_ROOT / "docs" / "figures"
+DEFAULT_PAGES = REPO_ROOT / "docs" / "board"
+README = REPO_ROOT / "README.md"
+README_BEGIN = "<!-- headline:begin (rendered from results/ by python -m benchmark.leaderboard; do not edit by hand) -->"
+README_END = "<!-- headline:end -->"
+PAGES = {
+    "views": "Rankings under other views (positive part, used hits, max |.| over bases; the simplified task)",
+    "findings": "The findings in detail (every view, per-model differences, sequence-level tests)",
+    "groups": "Per task × model tables (every cell)",
+    "ablations": "Ablations: references, method parameters, kernel width, simplified vs realistic",
+    "models": "Tasks, model fidelity (and the gate), used hits, the weight-randomisation check",
+    "provenance": "Provenance, failed cells, unusable files",
+}
+
+
+def render_all(records: list[dict], problems: list[str] | None = None, results_label: str = "results/",
+               figures_prefix: str | None = "docs/figures", pages_prefix: str = "docs/board",
+               page_figures_prefix: str | None = "../figures", back_link: str = "../../leaderboard.md") -> dict[str, str]:
+    """Every page as markdown (pure function of the records): {"main": leaderboard, <page name>: page}."""
+    problems = problems or []
+    links = {name: f"{pages_prefix}/{name}.md" for name in PAGES}
+    top = ["# motifbench leaderboard", "",
+           f"Generated from `{results_label}` by `python -m benchmark.leaderboard`; do not edit by hand.",
+           f"Reproduce: `{REPRODUCE}`.", ""]
+    if not records:
+        main = top + ["No results yet: run `make run` (or `pytest benchmark/ --profile smoke` for a quick check).", ""]
+        main += sections.problems_section(problems)
+        return {"main": _join(main)}
+    finding_rows = findings.evaluate_all(records)
+    main = top + [" · ".join(f"[{name}]({link})" for name, link in links.items()), ""]
+    main += headline.ranking_section(records, links)
+    main += headline.gate_section(records, links)
+    if figures_prefix:
+        main += [f"![overall auPRC]({figures_prefix}/overall_auprc.png)", ""]
+    main += headline.findings_section(finding_rows, links)
+    main += headline.position_section(records, links)
+    main += ["## More", "", *[f"- [{text}]({links[name]})" for name, text in PAGES.items()], ""]
+    data = tables.dataset_rows(records)
+    back = f"[← leaderboard]({back_link})"
+    pages = {
+        "views": headline.views_page(records),
+        "findings": headline.findings_page(finding_rows),
+        "groups": ["# Per task × model", "", *sections.per_group_section(records)[2:]],
+        "ablations": ["# Ablations", "", *sections.reference_ablation_section(records, page_figures_prefix),
+                      *sections.param_ablation_section(records), *sections.simplified_vs_realistic_section(records),
+                      *sections.kernel_width_section(records, page_figures_prefix)],
+        "models": ["# Tasks and models", "", *sections.legend_section(data), *sections.fidelity_section(records),
+                   *sections.sanity_section(records)],
+        "provenance": ["# Provenance", "", *sections.failures_section(records), *sections.problems_section(problems),
+                       *sections.provenance_section(records, data, len(tables.ok_records(records)))],
+    }
+    out = {"main": _join(main)}
+    for name, lines in pages.items():
+        out[name] = _join([back, "", f"Generated from `{results_label}`; do not edit by hand.", "", *lines])
+    return out
 
 
 def render(records: list[dict], problems: list[str] | None = None, results_label: str = "results/",
            figures_prefix: str | None = "docs/figures") -> str:
-    """The whole leaderboard as markdown (pure function of the records)."""
-    problems = problems or []
-    out = ["# motifbench leaderboard", "",
-           f"Generated from `{results_label}` by `python -m benchmark.leaderboard`; do not edit by hand.",
-           f"Reproduce: `{REPRODUCE}`.", ""]
-    if not records:
-        out += ["No results yet: run `make run` (or `pytest benchmark/ --profile smoke` for a quick check).", ""]
-        out += sections.problems_section(problems)
-        return "\n".join(out).rstrip() + "\n"
-    ok = tables.ok_records(records)
-    data = tables.dataset_rows(records)
-    out += sections.legend_section(data)
-    overall = tables.overall(records)
-    out += sections.findings_section(records)
-    out += sections.overall_section(overall, figures_prefix)
-    out += sections.per_group_section(records)
-    out += sections.reference_ablation_section(records, figures_prefix)
-    out += sections.param_ablation_section(records)
-    out += sections.simplified_vs_realistic_section(records)
-    out += sections.kernel_width_section(records, figures_prefix)
-    out += sections.fidelity_section(records)
-    out += sections.sanity_section(records)
-    out += sections.failures_section(records)
-    out += sections.problems_section(problems)
-    out += sections.provenance_section(records, data, len(ok))
-    return "\n".join(out).rstrip() + "\n"
+    """The main page (leaderboard.md) as markdown."""
+    return render_all(records, problems, results_label, figures_prefix)["main"]
+
+
+def _join(lines: list[str]) -> str:
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def pages_dir_for(output: Path) -> Path:
+    """Where the linked pages of `output` live: docs/board/ for the repository's leaderboard, else ``board/`` beside it."""
+    output = Path(output)
+    return DEFAULT_PAGES if output.resolve() == DEFAULT_OUTPUT.resolve() else output.parent / "board"
+
+
+def expected_files(results_dir: Path, output: Path, figures_dir: Path, profile: str = "default") -> dict[Path, str]:
+    """path -> text of every markdown file the board consists of (README only for the repository's leaderboard).
+
+    Only trusted files are ranked (`benchmark.trust`); the others are listed on the provenance page.
+    """
+    records, problems = trusted_records(results_dir, grid_profile_of(results_dir, profile))
+    output = Path(output)
+    pages_dir = pages_dir_for(output)
+    rendered = render_all(records, problems, _label(results_dir), _relative(figures_dir, output.parent),
+                          _relative(pages_dir, output.parent), _relative(figures_dir, pages_dir), _relative(output, pages_dir))
+    files = {output: rendered.pop("main")}
+    files.update({pages_dir / f"{name}.md": text for name, text in rendered.items()})
+    if output.resolve() == DEFAULT_OUTPUT.resolve() and README.exists():
+        block = headline.readme_block(records, findings.evaluate_all(records)) if records else ["No results yet."]
+        files[README] = replace_readme_block(README.read_text(), block)
+    return files
+
+
+def replace_readme_block(text: str, block: list[str]) -> str:
+    """`text` with the lines between the headline markers replaced by `block` (ValueError if the markers are missing)."""
+    if README_BEGIN not in text or README_END not in text:
+        raise ValueError(f"README.md has no headline markers; put {README_BEGIN!r} and {README_END!r} around its headline")
+    head, rest = text.split(README_BEGIN, 1)
+    _, tail = rest.split(README_END, 1)
+    return head + README_BEGIN + "\n" + "\n".join(block).rstrip() + "\n" + README_END + tail
 
 
 def write_outputs(results_dir: Path, profile: str = "default", output: Path | None = None,
                   figures_dir: Path | None = None, with_figures: bool = True) -> list[Path]:
-    """Render the leaderboard (and figures) of `results_dir`; returns the paths written.
+    """Render the board (and figures) of `results_dir`; returns the paths written.
 
-    Default profile: leaderboard.md and docs/figures/ at the repository root;
-    other profiles: ``<results_dir>/leaderboard.md`` and ``<results_dir>/figures``.
+    Default profile: leaderboard.md, docs/board/, the README headline and
+    docs/figures/ at the repository root; other profiles:
+    ``<results_dir>/leaderboard.md``, ``<results_dir>/board/`` and ``<results_dir>/figures``.
     """
     results_dir = Path(results_dir)
     in_repo = profile == "default" and results_dir.resolve() == (REPO_ROOT / "results").resolve()
     output = Path(output) if output else (DEFAULT_OUTPUT if in_repo else results_dir / "leaderboard.md")
     figures_dir = Path(figures_dir) if figures_dir else (DEFAULT_FIGURES if in_repo else results_dir / "figures")
-    records, problems = trusted_records(results_dir, _grid_profile(results_dir, profile))
-    prefix = _relative(figures_dir, output.parent)
-    text = render(records, problems, _label(results_dir), prefix)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(text)
-    written = [output]
+    written = []
+    for path, text in expected_files(results_dir, output, figures_dir, profile).items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+        written.append(path)
+    records, _ = trusted_records(results_dir, grid_profile_of(results_dir, profile))
     if with_figures and tables.ok_records(records):
         from benchmark.figures import write_figures  # noqa: PLC0415 (matplotlib)
 
-        data = tables.dataset_rows(records)
-        prevalence = float(np.mean([d["prevalence"] for d in data if d["prevalence"] is not None])) if data else None
-        written += write_figures(records, tables.overall(records), figures_dir, prevalence)
+        rows = tables.ranking(records, "keras", tables.HEADLINE, headline.main_scope(records)[0])
+        written += write_figures(records, rows, figures_dir)
     return written
-
-
-# -- which files the board may rank (issue 11) --------------------------------------------------
-
-def grid_relpaths(profile: str) -> set[str] | None:
-    """Relative result paths of every cell of `profile`'s grid (None for an unknown profile)."""
-    from benchmark.profiles import PROFILES, grid_cells  # noqa: PLC0415
-
-    if profile not in PROFILES:
-        return None
-    import baselines  # noqa: PLC0415 (imports TensorFlow: a few seconds)
-    import methods  # noqa: PLC0415
-
-    return {str(c.relpath()) for c in grid_cells(PROFILES[profile], methods.METHODS, baselines.arch_kind)}
-
-
-def _grid_profile(results_dir: Path, profile: str) -> str | None:
-    """`profile` when `results_dir` is that profile's own results directory, else None (no grid check:
-    a hand-made or merged directory may hold any cells)."""
-    from benchmark.session import default_results_dir  # noqa: PLC0415
-
-    return profile if Path(results_dir).resolve() == Path(default_results_dir(profile)).resolve() else None
-
-
-def trusted_records(results_dir: Path, profile: str | None = "default") -> tuple[list[dict], list[str]]:
-    """(records the board ranks, lines naming every file it does not rank and why).
-
-    Ranked: files that satisfy the results schema and whose digest verifies,
-    of cells in `profile`'s grid (any cell when `profile` is None). Listed instead: corrupt, edited (digest),
-    invalid (field named) and stale-schema files, and results of cells no
-    longer in the grid (``--prune`` deletes those).
-    """
-    results_dir = Path(results_dir)
-    records, excluded = results_store.load_checked(results_dir)
-    stale = [p for p, e in excluded if isinstance(e, results_store.StaleResultError)]
-    # paths relative to the results directory, so the board reads the same in every checkout
-    lines = [str(e).replace(str(p), str(p.relative_to(results_dir)))
-             for p, e in excluded if not isinstance(e, results_store.StaleResultError)]
-    if stale:
-        lines.append(f"{len(stale)} files of an older results schema (stale; this motifbench reads schema "
-                     f"{results_store.SCHEMA}), recomputed by the next run: "
-                     + ", ".join(f"`{p.relative_to(results_dir)}`" for p in stale))
-    grid = grid_relpaths(profile) if records and profile else None
-    if grid is not None:
-        orphans = [r for r in records if r["_path"] not in grid]
-        records = [r for r in records if r["_path"] in grid]
-        lines += [f"{r['_path']}: cell {r['cell']['id']} is no longer in the {profile} grid "
-                  "(listed, not ranked; `python -m benchmark.leaderboard --prune` deletes it)" for r in orphans]
-    return records, lines
-
-
-def file_problems(results_dir: Path) -> list[str]:
-    """Messages for result files that must fail CI: edited (digest), corrupt or invalid; stale ones pass."""
-    _, excluded = results_store.load_checked(Path(results_dir))
-    return [str(e) for _, e in excluded if not isinstance(e, results_store.StaleResultError)]
-
-
-def prune(results_dir: Path, profile: str = "default") -> list[Path]:
-    """Delete the valid result files of cells no longer in `profile`'s grid; returns their paths."""
-    results_dir = Path(results_dir)
-    records, _ = results_store.load_checked(results_dir)
-    grid = grid_relpaths(profile)
-    if grid is None:
-        raise ValueError(f"unknown profile {profile!r}: cannot tell which cells are in its grid")
-    removed = []
-    for record in records:
-        if record["_path"] not in grid:
-            path = results_dir / record["_path"]
-            path.unlink()
-            removed.append(path)
-    return removed
 
 
 def _label(results_dir: Path) -> str:
@@ -168,26 +168,34 @@ def _label(results_dir: Path) -> str:
 
 
 def _relative(target: Path, start: Path) -> str:
-    import os  # noqa: PLC0415
-
     return os.path.relpath(Path(target).resolve(), Path(start).resolve())
 
 
-def check(results_dir: Path, output: Path) -> tuple[bool, str]:
-    """(up to date?, message) comparing `output` to what `results_dir` renders."""
-    records, problems = trusted_records(results_dir, _grid_profile(results_dir, "default"))
-    expected = render(records, problems, _label(results_dir), _relative(DEFAULT_FIGURES, Path(output).parent))
-    if not Path(output).exists():
+def check(results_dir: Path, output: Path, figures_dir: Path | None = None) -> tuple[bool, str]:
+    """(up to date?, message) comparing the board's markdown files to what `results_dir` renders."""
+    output = Path(output)
+    if not output.exists():
         return False, f"{output} does not exist; run `python -m benchmark.leaderboard` to create it from {results_dir}"
-    current = Path(output).read_text()
-    if current == expected:
-        return True, f"{output} is up to date with {results_dir} ({len(records)} result files)"
+    try:
+        expected = expected_files(results_dir, output, Path(figures_dir) if figures_dir else DEFAULT_FIGURES)
+    except ValueError as error:
+        return False, str(error)
     import difflib  # noqa: PLC0415
 
-    diff = list(difflib.unified_diff(current.splitlines(), expected.splitlines(), "leaderboard.md (committed)", "rendered from results/", lineterm="", n=0))
+    stale = []
+    for path, text in expected.items():
+        current = path.read_text() if path.exists() else ""
+        if current != text:
+            diff = list(difflib.unified_diff(current.splitlines(), text.splitlines(), f"{path.name} (committed)",
+                                             "rendered from results/", lineterm="", n=0))
+            stale.append((path, diff))
+    if not stale:
+        return True, f"{output} and its {len(expected) - 1} linked files are up to date with {results_dir}"
+    path, diff = stale[0]
     shown = "\n".join(diff[:20])
-    return False, (f"{output} is stale: it differs from what {results_dir} renders ({len(diff)} diff lines; first ones below).\n"
-                   f"Regenerate with `python -m benchmark.leaderboard` and commit it.\n{shown}")
+    names = ", ".join(str(p) for p, _ in stale)
+    return False, (f"{output} is stale: {names} differ from what {results_dir} renders ({len(diff)} diff lines in the "
+                   f"first; first ones below).\nRegenerate with `python -m benchmark.leaderboard` and commit it.\n{shown}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -205,16 +213,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", default="default", help="grid the results belong to (default: %(default)s)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    if args.check_files:
+    if args.check or args.check_files:
         bad = file_problems(args.results_dir)
         for message in bad:
             print(f"error: {message}", file=sys.stderr)
-        print(f"{len(bad)} unusable result file(s) in {args.results_dir}", file=sys.stderr if bad else sys.stdout)
-        return 1 if bad else 0
-    if args.check:
-        bad = file_problems(args.results_dir)
-        for message in bad:
-            print(f"error: {message}", file=sys.stderr)
+        if args.check_files:
+            print(f"{len(bad)} unusable result file(s) in {args.results_dir}", file=sys.stderr if bad else sys.stdout)
+            return 1 if bad else 0
         ok, message = check(args.results_dir, args.output or DEFAULT_OUTPUT)
         print(message, file=sys.stdout if ok else sys.stderr)
         return 0 if ok and not bad else 1

@@ -1,8 +1,9 @@
-"""The sections of leaderboard.md: each a plain function from result records to markdown lines.
+"""The detail sections of the board's linked pages (docs/board/*.md): plain functions from records to markdown lines.
 
-`benchmark.leaderboard.render` strings them together; formatting helpers
-(`f3`, `fp`, `md_table`) live here too. Every table is sorted explicitly so
-the output does not depend on file order or the hash seed.
+The main page's sections (ranking, findings, position control) live in
+`benchmark.headline`; `benchmark.leaderboard` strings both together.
+Formatting helpers (`f3`, `fp`, `md_table`) live here. Every table is sorted
+explicitly so the output does not depend on file order or the hash seed.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections import Counter, defaultdict
 import numpy as np
 from tabulate import tabulate
 
-from benchmark import findings, tables
+from benchmark import tables
 
 REPRODUCE = "make run   # = pytest benchmark/ --profile default -n 2 --dist loadgroup, then python -m benchmark.leaderboard"
 
@@ -43,70 +44,28 @@ def legend_section(data: list[dict]) -> list[str]:
     rows = [[d["task"], d["source"] or "–", d["length"], d["n_eval"], f3(d["prevalence"]), len(d["motifs"]),
              ", ".join(d["motifs"][:8]) + (" …" if len(d["motifs"]) > 8 else "")] for d in data]
     return [
-        "## How to read it", "",
+        "## How to read the numbers", "",
         "Every number is a mean per-sequence auPRC (or auROC) of one attribution map per eval sequence against a",
-        "ground-truth motif mask, labelled by the **scoring** and the **ground truth** it used:",
+        "ground-truth motif mask, labelled by the **projection**, the **scoring** and the **ground truth** it used:",
         "",
+        "- projection: the contribution at the observed base (the paper's) or max |.| over the four bases;",
         "- scoring `|score|` (the paper's) or `positive part` (max(score, 0));",
         "- ground truth `all hits` (every pasted motif instance of the task's motif set below, the paper's) or",
         "  `used hits` (only the instances whose dinucleotide shuffle moves the model's logit by at least 5% of its",
         "  positive-negative separation; positions of unused instances are left out).",
         "",
-        "Prevalence (share of eval positions inside a motif) is the auPRC of a random scorer. The motif sets:", "",
+        "The floor is the `random` control's auPRC, not the prevalence (share of eval positions inside a motif, below):",
+        "a random scorer's mean per-sequence auPRC is above the mean prevalence. The motif sets:", "",
         md_table(rows, ["task", "source", "length", "eval seqs", "prevalence", "motifs", "motif set"]), "",
     ]
 
 
-def _view_text(res: dict) -> str:
-    diff = res["mean_difference"]
-    if res["n"] == 0 or diff is None or not np.isfinite(diff):
-        return res["verdict"]
-    return f"{diff:+.3f} (p {fp(res['p_value'])}): {res['verdict']}"
-
-
-def findings_section(records: list[dict]) -> list[str]:
-    rows, details = [], []
-    for item in findings.evaluate_all(records):
-        views = [item["views"][f"{t}/{s}"] for t, s in findings.VIEWS]
-        per = views[0].get("per_group")
-        split = f"{len(per['above'])} / {len(per['below'])} / {len(per['ns'])}" if per else "–"
-        rows.append([item["name"], item["claim"], f"{item['a']} − {item['b']}", views[0]["n"], split] + [_view_text(v) for v in views])
-        if per and (per["above"] or per["below"]):
-            details.append([item["name"], "; ".join(per["above"]) or "–", "; ".join(per["below"]) or "–", "; ".join(per["ns"]) or "–"])
-    return [
-        "## The paper's findings, tested", "",
-        "Each row is a paired comparison on the same sequences: mean per-sequence auPRC difference (a − b), pooled",
-        "over the task × model groups in scope, two-sided Wilcoxon signed-rank p (F1c: Mann-Whitney U on the",
-        f"per-sequence gaps), n = sequences. Verdicts use p < {findings.ALPHA}; 'close' means |difference| < {findings.CLOSE}.",
-        "The first view is the paper's setting; the other two show whether the conclusion depends on it.",
-        "'groups a>b / a<b / n.s.' counts the task × model groups where the same test, run within the group",
-        "(|score|, all hits), finds a significantly above b, below b, or neither: a pooled verdict can hide groups that disagree.", "",
-        md_table(rows, ["id", "finding (paper)", "comparison (a − b)", "n", "groups a>b / a<b / n.s."]
-                 + [findings.VIEW_LABELS[v] for v in findings.VIEWS]), "",
-        "Per-group mean differences (|score|, all hits):", "",
-        md_table(details, ["id", "a significantly above b", "a significantly below b", "not significant"]), "",
-    ]
-
-
-def overall_section(rows: list[dict], figures_prefix: str | None) -> list[str]:
-    body = [[i + 1, r["config"], f"{f3(r['auprc'])} [{f3(r['ci_low'])}, {f3(r['ci_high'])}]", f3(r["mean_rank"], 1),
-             r["n_groups"], f3(r["auroc"]), f3(r["auprc_pos"]), f3(r["auprc_used"]), f3(r["per_1000"], 1),
-             r["failed"] or ""] for i, r in enumerate(rows)]
-    out = [
-        "## Overall ranking", "",
-        "Main grid only. auPRC = mean over task × model groups of the mean per-sequence auPRC (|score|, all hits), with a",
-        "bootstrap 95% CI (sequences resampled within each cell); rank = mean rank within each task × model group",
-        "(1 = best); s/1k = median method seconds per 1,000 sequences on this machine.", "",
-        md_table(body, ["#", "method-reference-params", "auPRC [95% CI]", "mean rank", "groups", "auROC",
-                        "auPRC pos. part", "auPRC used hits", "s/1k seqs", "failed cells"]), "",
-    ]
-    if figures_prefix:
-        out += [f"![overall auPRC]({figures_prefix}/overall_auprc.png)", ""]
-    return out
-
-
 def per_group_section(records: list[dict]) -> list[str]:
-    out = ["## Per task × model", ""]
+    """One table per (task, model, seed): every cell's metrics under both projections."""
+    out = ["## Per task × model", "",
+           "Every cell of each model (main grid and ablations). auPRC/auROC: observed-base projection (the paper's), "
+           "|score|, all hits, ± SEM over sequences; `max |.|`: the same auPRC with max |.| over the four bases "
+           "('–' in files written before both projections were stored).", ""]
     for (task, model, seed), members in tables.groups(records).items():
         ok = [r for r in members if r["status"] == "ok"]
         prevalence = ok[0]["metrics"]["all_hits"]["prevalence"] if ok else None
@@ -117,19 +76,25 @@ def per_group_section(records: list[dict]) -> list[str]:
         rows = []
         for r in sorted(members, key=lambda r: (-_safe(tables.value(r)), r["cell"]["config"])):
             if r["status"] != "ok":
-                rows.append([r["cell"]["config"], "FAILED", "", "", "", "", "", "", "", "", ""])
+                rows.append([r["cell"]["config"], "FAILED"] + [""] * 9)
                 continue
-            a = r["metrics"]["all_hits"]
+            m = tables.metrics_of(r, "observed")
+            if m is None:  # an old file holding only the max |.| projection
+                rows.append([r["cell"]["config"], "–", "–", "–", f3(tables.value(r, projection="max_abs")), "–", "–", "–",
+                             f3(r.get("convergence_error"), 3), f3((r.get("runtime") or {}).get("per_1000_sequences"), 1),
+                             ",".join(t.replace("ablation:", "abl:") for t in r.get("tags", []))])
+                continue
+            a = m["all_hits"]
             rows.append([
                 r["cell"]["config"],
                 f"{f3(a['abs']['auprc_mean'])} ± {f3(a['abs']['auprc_sem'])}",
                 f"{f3(a['abs']['auroc_mean'])} ± {f3(a['abs']['auroc_sem'])}",
-                f3(a["abs"]["pooled_auprc"]), f3(a["pos"]["auprc_mean"]), f3(tables.value(r, "used_hits")),
+                f3(a["pos"]["auprc_mean"]), f3(tables.value(r, projection="max_abs")), f3(tables.value(r, "used_hits")),
                 f3(a["share_inside"]), f3(a["signed_contrast"], 2), f3(r.get("convergence_error"), 3),
                 f3((r.get("runtime") or {}).get("per_1000_sequences"), 1),
                 ",".join(t.replace("ablation:", "abl:") for t in r.get("tags", [])),
             ])
-        out += [md_table(rows, ["method-reference-params", "auPRC ± SEM", "auROC ± SEM", "pooled auPRC", "auPRC pos.",
+        out += [md_table(rows, ["method-reference-params", "auPRC ± SEM", "auROC ± SEM", "auPRC pos.", "auPRC max |.|",
                                 "auPRC used", "|attr| in motifs", "signed contrast", "conv. error", "s/1k", "grid"]), ""]
     return out
 
@@ -138,7 +103,7 @@ def _safe(x: float) -> float:
     return x if np.isfinite(x) else -1.0
 
 
-REF_ORDER = ["zeros", "avg_composition", "shuffle10", "shuffle20", "shuffle50"]
+REF_ORDER = ["zeros", "avg_composition", "seq_composition", "shuffle10", "shuffle20", "shuffle50"]
 
 
 def reference_ablation_section(records: list[dict], figures_prefix: str | None = None) -> list[str]:
@@ -148,20 +113,22 @@ def reference_ablation_section(records: list[dict], figures_prefix: str | None =
     for r in chosen:
         if r["cell"]["params"].get("steps", 20) != 20:
             continue
-        key = (r["cell"]["task"], r["cell"]["model"], r["cell"]["method"])
-        table[key][r["cell"]["reference"]] = r
+        key = (r["cell"]["task"], r["cell"]["model"], r["cell"]["seed"], r["cell"]["method"])
+        table[key][tables.reference_of(r)] = r
     if not table:
         return []
     rows = []
-    for (task, model, method), by_ref in sorted(table.items()):
+    for (task, model, seed, method), by_ref in sorted(table.items()):
         if len(by_ref) < 2:
             continue
-        rows.append([task, model, method] + [
+        rows.append([task, model, seed, method] + [
             f"{f3(tables.value(by_ref[ref]))} / {f3(tables.value(by_ref[ref], 'all_hits', 'pos'))}" if ref in by_ref else "–"
             for ref in REF_ORDER])
     return ["## Reference ablation", "",
-            "auPRC against all hits as `|score| / positive part` (the two scorings can rank references differently).", "",
-            md_table(rows, ["task", "model", "method"] + REF_ORDER), "",
+            "auPRC (observed base) against all hits as `|score| / positive part` (the two scorings can rank references "
+            "differently). `avg_composition` is the paper's reference (one per-position average of the eval set, shared by "
+            "every sequence); `seq_composition` is each sequence's own composition (called avg_composition before round 3).", "",
+            md_table(rows, ["task", "model", "seed", "method"] + REF_ORDER), "",
             *([f"![reference ablation]({figures_prefix}/reference_ablation.png)", ""] if figures_prefix else [])]
 
 
@@ -181,31 +148,25 @@ def param_ablation_section(records: list[dict]) -> list[str]:
             md_table(rows, ["method-reference-params"] + [f"{t}/{m}" for t, m in columns]), ""]
 
 
-def simplified_vs_realistic_section(records: list[dict]) -> list[str]:
-    main = tables.main_records(records)
-    simple = [r for r in main if tables.is_simplified(r) and r["cell"]["kind"] == "keras"]
-    real = [r for r in main if not tables.is_simplified(r) and r["cell"]["kind"] == "keras"]
-    if not simple or not real:
+def simplified_vs_realistic_section(records: list[dict], n_boot: int = 300) -> list[str]:
+    """The same CNN ranking on the simplified task and on the realistic tasks, side by side."""
+    simple = {r["config"]: r for r in tables.ranking(records, "keras", scope=tables.is_simplified, n_boot=n_boot)}
+    real = {r["config"]: r for r in tables.ranking(records, "keras", scope=tables.is_realistic, n_boot=n_boot)}
+    shared = sorted(set(simple) & set(real), key=lambda c: (_nan_high(simple[c]["rank"]), c))
+    if not shared:
         return []
-
-    def summary(members):
-        ranks = defaultdict(list)
-        values = defaultdict(list)
-        for group in tables.groups(members).values():
-            for config, rank in tables.ranks_within(group).items():
-                ranks[config].append(rank)
-            for r in group:
-                values[r["cell"]["config"]].append(tables.value(r))
-        return {c: (float(np.nanmean(values[c])), float(np.mean(ranks[c])) if ranks[c] else np.nan) for c in values}
-
-    s, r = summary(simple), summary(real)
-    rows = [[c, f3(s[c][0]), f3(s[c][1], 1), f3(r[c][0]), f3(r[c][1], 1), f3(r[c][1] - s[c][1], 1)]
-            for c in sorted(set(s) & set(r), key=lambda c: (s[c][1], c))]
+    rows = [[c, f3(simple[c]["auprc"]), f3(simple[c]["rank"], 1), f3(real[c]["auprc"]), f3(real[c]["rank"], 1),
+             f3(real[c]["rank"] - simple[c]["rank"], 1)] for c in shared]
     return ["## Simplified vs realistic tasks", "",
-            "Same methods and CNN architectures; auPRC (|score|, all hits) and mean rank within task × model. "
-            "A positive rank shift means the method ranks worse on the realistic tasks.", "",
+            "Same methods and CNN architectures (models passing the fidelity gate); auPRC (observed base, |score|, all hits) "
+            "as the mean over models, and mean rank over the models every row shares. A positive rank shift means the "
+            "method ranks worse on the realistic tasks.", "",
             md_table(rows, ["method-reference-params", "simplified auPRC", "simplified rank", "realistic auPRC",
                             "realistic rank", "rank shift"]), ""]
+
+
+def _nan_high(x: float) -> float:
+    return x if np.isfinite(x) else np.inf
 
 
 def kernel_width_section(records: list[dict], figures_prefix: str | None = None) -> list[str]:
@@ -231,12 +192,22 @@ def kernel_width_section(records: list[dict], figures_prefix: str | None = None)
 
 
 def fidelity_section(records: list[dict]) -> list[str]:
+    _, excluded = tables.gate(tables.ok_records(records))
+    left_out = {(e["task"], e["model"], e["seed"]): e["reason"] for e in excluded}
+    fractions = sorted({f for r in tables.fidelity_rows(records) for f in r["used_by_fraction"]}, key=float)
     rows = [[r["task"], r["model"], r["seed"], r["arch"], r["kernel"] or "–", f3(r["auroc"]), f3(r["auprc"]),
-             f"{r['hits_used']}/{r['hits']}" if r["hits"] is not None else "–", (r["key"] or "–")[:12]]
+             f"{r['hits_used']}/{r['hits']}" if r["hits"] is not None else "–",
+             *[r["used_by_fraction"].get(f, "–") for f in fractions], r["shared"] if r["shared"] is not None else "–",
+             (r["key"] or "–")[:12], left_out.get((r["task"], r["model"], r["seed"]), "")]
             for r in tables.fidelity_rows(records)]
     return ["## Model fidelity", "", "Test-split auROC/auPRC of each explained model; hits used = motif instances (eval set) "
-            "whose shuffle moves the logit past the threshold.", "",
-            md_table(rows, ["task", "model", "seed", "arch", "first kernel", "test auROC", "test auPRC", "hits used", "model key"]), ""]
+            "whose shuffle moves the logit past the threshold. Models below the fidelity gate (test auROC under "
+            f"the run's threshold, {tables.FIDELITY_THRESHOLD} unless the run file sets one) are left out of every ranking "
+            "and finding.", "",
+            "Used instances are counted at each threshold (share of the logit gap); overlapping instances are shuffled "
+            "together as one block, and 'in shared blocks' counts the instances that overlap another.", "",
+            md_table(rows, ["task", "model", "seed", "arch", "first kernel", "test auROC", "test auPRC", "hits used",
+                            *[f"used at {f}" for f in fractions], "in shared blocks", "model key", "left out"]), ""]
 
 
 def sanity_section(records: list[dict]) -> list[str]:

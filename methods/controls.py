@@ -1,4 +1,4 @@
-"""Controls that bracket the real methods: a random floor and a PWM-scan ceiling.
+"""Controls that bracket the real methods: a random floor, a PWM-scan ceiling and a position prior.
 
 - ``random``: seeded standard-normal noise, the score of a method that knows
   nothing (its expected auROC is 0.5 and auPRC the prevalence).
@@ -7,6 +7,11 @@
   is what a method could reach if the model had learned exactly the implanted
   motifs, so it bounds the others from above (not strictly: a motif the model
   never learned still counts for the scan).
+- ``centre_prior``: uses neither the model nor the sequence, only each
+  position's distance to the sequence centre. Real motifs sit near peak
+  summits and the realistic simulation pastes them back where they were, so
+  this scorer is strong on those tasks; a method's margin over it is what the
+  method knows beyond "motifs are central".
 """
 
 from __future__ import annotations
@@ -81,3 +86,28 @@ def pwm_scan(model, X, references, *, motifs: dict, pseudocount: float = 0.01, s
         covering = sliding_window_view(extended, w, axis=1).max(-1)  # (N, L)
         best = np.maximum(best, covering)
     return np.repeat(best[:, :, None], 4, axis=2).astype(np.float32)
+
+
+def centre_closeness(length: int) -> np.ndarray:
+    """Closeness of each position to the centre: L/2 - |i + 1/2 - L/2|, in (0, L/2]. () -> (L,) float64.
+
+    The two central positions (one when L is odd) score highest, the ends 1/2;
+    positions at the same distance from the centre tie. Always positive, so
+    |score| and the positive part rank positions identically.
+    """
+    if length < 1:
+        raise ValueError(f"sequence length must be at least 1, got {length}")
+    i = np.arange(length, dtype=np.float64)
+    return length / 2 - np.abs(i + 0.5 - length / 2)
+
+
+@register_method(
+    "centre_prior",
+    model_kinds=("keras", "gkmsvm"),
+    description="control (position prior, no model): closeness of each position to the sequence centre",
+)
+def centre_prior(model, X, references, *, seed: int = 0) -> np.ndarray:
+    """`centre_closeness` of every position, the same for every sequence, repeated over the four bases. (N, L, 4) -> (N, L, 4)."""
+    n, length = np.asarray(X).shape[:2]
+    closeness = centre_closeness(length).astype(np.float32)
+    return np.broadcast_to(closeness[None, :, None], (n, length, 4)).copy()

@@ -17,7 +17,7 @@ import numpy as np
 from methods._deeplift_adapter import deeplift_hypothetical
 from methods.registry import register_method
 
-REFERENCES = ("zeros", "avg_composition", "shuffle10", "shuffle20", "shuffle50")
+REFERENCES = ("zeros", "avg_composition", "seq_composition", "shuffle10", "shuffle20", "shuffle50")
 GKMSVM_REASON = "deeplift converts Keras layer graphs; a gkm-SVM is explained by gkmexplain"
 
 

@@ -33,7 +33,7 @@ from baselines.model import weights_digest
 from methods._deeplift_adapter import paired_hypothetical
 from methods.registry import register_method
 
-REFERENCES = ("zeros", "avg_composition", "shuffle10", "shuffle20", "shuffle50")
+REFERENCES = ("zeros", "avg_composition", "seq_composition", "shuffle10", "shuffle20", "shuffle50")
 GKMSVM_REASON = "shap.DeepExplainer needs a differentiable network; a gkm-SVM is explained by gkmexplain"
 
 _LOCK = threading.RLock()

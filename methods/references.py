@@ -4,17 +4,18 @@ Every reference is a registered function ``fn(X, *, seed) -> (N, R, L, 4)`` floa
 R references for each of the N inputs. Methods average their contributions over R.
 
 - ``zeros``: R=1, the all-zero sequence.
-- ``avg_composition``: R=1, every position set to the *input's own* mean base
+- ``avg_composition`` (the paper's): R=1, one reference shared by every input,
+  the mean of the one-hot inputs *at each position* over the whole set passed
+  in (in a benchmark cell: the model's eval set), as the paper's code
+  (interpret-benchmark, ``compute_imp_scores.py``) built it. It depends on
+  which sequences are passed together (the sanity check's subset gets its own
+  average), and on simulated positives it carries the implanted motifs'
+  central enrichment into the reference.
+- ``seq_composition``: R=1, every position set to the *input's own* mean base
   composition (e.g. [0.3, 0.2, 0.2, 0.3] at each position of an AT-rich input).
-  We use the per-sequence average, not the dataset's: it needs nothing but the
-  input (so a cell's references do not depend on which other sequences share
-  its batch or eval set), and it is the expectation of a mononucleotide shuffle
-  of the input, which makes it the composition-matched counterpart of the
-  ``shuffle<k>`` references. The paper's code (interpret-benchmark,
-  ``compute_imp_scores.py``) instead averaged the one-hot eval sequences at
-  each position (a dataset average, (L, 4)); on simulated positives that
-  average carries the implanted motifs' central enrichment into the
-  reference, which the per-sequence composition does not.
+  It needs nothing but the input and is the expectation of a mononucleotide
+  shuffle of it, the composition-matched counterpart of the ``shuffle<k>``
+  references. (Before round 3 this reference was called ``avg_composition``.)
 - ``shuffle10``, ``shuffle20``, ``shuffle50``: R=k dinucleotide shuffles of each
   input (``dinuc_shuf.shuffle``). Each input's shuffles are seeded by ``seed``
   and a hash of the input's own bases, so the same sequence gets the same
@@ -45,6 +46,14 @@ def zeros(X: np.ndarray, *, seed: int = 0) -> np.ndarray:
 
 @register_reference("avg_composition")
 def avg_composition(X: np.ndarray, *, seed: int = 0) -> np.ndarray:
+    """The paper's average-composition reference: the per-position mean of all inputs, shared. (N, L, 4) -> (N, 1, L, 4)."""
+    X = np.asarray(X, dtype=np.float32)
+    average = X.mean(axis=0, dtype=np.float64).astype(np.float32)  # (L, 4)
+    return np.broadcast_to(average[None, None], (X.shape[0], 1, *X.shape[1:])).copy()
+
+
+@register_reference("seq_composition")
+def seq_composition(X: np.ndarray, *, seed: int = 0) -> np.ndarray:
     """Each input's own mean base composition at every position. (N, L, 4) -> (N, 1, L, 4)."""
     X = np.asarray(X, dtype=np.float32)
     composition = X.mean(axis=1, keepdims=True)  # (N, 1, 4)

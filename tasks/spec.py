@@ -89,6 +89,8 @@ class TaskSpec:
     collapse: bool = True
     collapse_pvalue: float = 1e-4
     max_motifs: int = 0
+    # --- realistic simulation: paste hits at their original positions (the paper's) or at random ones (a diagnostic)
+    hit_positions: str = "original"
     # --- simplified source
     n_positives: int = 1000
     n_negatives: int = 1000
@@ -253,6 +255,8 @@ def _check_values(spec: TaskSpec, origin: str) -> None:
         raise bad("source", f"must be one of {', '.join(SOURCES)}")
     if spec.enrichment_background not in ENRICHMENT_BACKGROUNDS:
         raise bad("enrichment_background", f"must be one of {', '.join(ENRICHMENT_BACKGROUNDS)}")
+    if spec.hit_positions not in ("original", "random"):
+        raise bad("hit_positions", "must be 'original' (the paper's) or 'random' (hits pasted at random non-overlapping positions)")
     if spec.non_acgt not in NON_ACGT_POLICIES:
         raise bad("non_acgt", f"must be one of {', '.join(NON_ACGT_POLICIES)}")
     if spec.motif_database not in ("jaspar", "meme"):

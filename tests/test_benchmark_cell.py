@@ -86,12 +86,30 @@ def test_ok_cell_has_metrics_sanity_runtime_and_rows(tmp_path):
     session = ToySession(tmp_path)
     record, how = run_or_load(session, _cell("grad_x_input"))
     assert how == "computed" and record["status"] == "ok", record.get("error")
-    assert set(record["metrics"]) == {"all_hits", "used_hits"}
+    assert set(record["metrics"]) == {"all_hits", "used_hits", "used_hits@0.02", "used_hits@0.1"}
+    assert set(record["metrics_max_abs"]) == set(record["metrics"])
     assert len(record["rows"]) == 8 and record["runtime"]["per_1000_sequences"] >= 0
     assert record["sanity"]["status"] == "ok"
     assert record["model"]["used_hits"]["n_hits"] == 8
     again, how = run_or_load(session, _cell("grad_x_input"))
-    assert how == "cached" and again["metrics"] == results.load(results.result_path(tmp_path, _cell("grad_x_input")))["metrics"]
+    stored = results.load(results.result_path(tmp_path, _cell("grad_x_input")))
+    assert how == "cached" and again["metrics"] == stored["metrics"]
+    assert stored["metrics_max_abs"] == again["metrics_max_abs"] == results.rounded(record["metrics_max_abs"])
+
+
+def test_both_projections_are_stored_and_gradient_equals_grad_x_input_under_each(tmp_path):
+    """gradient and grad_x_input return the same array: only the projection differed, so both stored views agree."""
+    from benchmark import tables
+
+    session = ToySession(tmp_path)
+    for method in ("gradient", "grad_x_input"):
+        run_or_load(session, _cell(method))
+    records, _ = results.load_all(tmp_path)
+    by = {r["cell"]["method"]: r for r in records}
+    for projection in ("observed", "max_abs"):
+        assert tables.metrics_of(by["gradient"], projection) == tables.metrics_of(by["grad_x_input"], projection)
+    assert tables.value(by["gradient"]) != tables.value(by["gradient"], projection="max_abs")
+    assert tables.display_config(by["gradient"]) == "grad_x_input-none"
 
 
 def test_method_error_and_nan_become_failed_cells_and_the_leaderboard_lists_them(tmp_path, broken_methods):
@@ -104,7 +122,7 @@ def test_method_error_and_nan_become_failed_cells_and_the_leaderboard_lists_them
     assert good["status"] == "ok"
     records, problems = results.load_all(tmp_path)
     assert len(records) == 3 and not problems
-    text = leaderboard.render(records, problems)
+    text = leaderboard.render_all(records, problems)["provenance"]
     assert "## Failed cells" in text and "toy-toy-s0-toy_boom-none" in text and "boom on purpose" in text
 
 
@@ -142,3 +160,44 @@ def test_used_hits_ground_truth_keeps_only_hits_the_model_reads():
         else:  # an ignored hit is neither motif nor background under "used hits"
             assert not truth.used[i, span].any() and not truth.weight[i, span].any()
     assert not (truth.used & ~truth.mask).any()
+
+
+PATTERN = np.array([0, 0, 2, 0, 0, 1, 0, 3])  # AAGAACAT: has many distinct dinucleotide shuffles
+
+
+class SpanModel:
+    """Logit = 2 x the number of positions 20-27 holding PATTERN's base; reads nothing else."""
+
+    kind = "keras"
+
+    def predict_logit(self, X):
+        return 2.0 * np.asarray(X)[:, 20:28][:, np.arange(8), PATTERN].sum(1)
+
+
+def test_overlapping_instances_are_shuffled_together_and_used_hits_come_at_several_thresholds():
+    data = _dataset()
+    rows, X, mask = data.eval_set(8)
+    row = int(rows[0])
+    X = data.X.copy()
+    X[row, 20:28] = np.eye(4, dtype=X.dtype)[PATTERN]  # the pattern the model reads
+    extra = [(row, "A", 20, 26, "+", 5.0), (row, "B", 22, 28, "+", 5.0)]  # two instances overlapping on 22-25
+    hits = np.concatenate([data.hits[data.hits["seq"] != row], np.array(extra, dtype=HIT_DTYPE)])
+    hits = hits[np.lexsort((hits["start"], hits["seq"]))]
+    mask = data.mask.copy()
+    mask[row] = False
+    mask[row, 20:28] = True
+    data = Dataset(name="toy", X=X, y=data.y, is_test=data.is_test, mask=mask, hits=hits, eval_index=data.eval_index,
+                   motifs=data.motifs, manifest=data.manifest)
+    truth = groundtruth.compute(SpanModel(), data, 8)
+    info = truth.info
+    # the two overlapping instances form one block: both used (shuffled together, the drop is large)
+    i = int(np.flatnonzero(truth.rows == row)[0])
+    assert truth.used[i, 20:28].all()
+    assert info["n_hits_in_shared_blocks"] >= 2 and info["n_blocks"] < info["n_hits"]
+    # several thresholds, counts never increase with the threshold, and the main one is reported as n_used
+    counts = info["n_used_by_fraction"]
+    assert set(counts) == {"0.02", "0.05", "0.1"} and counts["0.05"] == info["n_used"]
+    assert counts["0.02"] >= counts["0.05"] >= counts["0.1"]
+    assert set(truth.by_fraction) == {0.02, 0.1}
+    scored = __import__("benchmark.cell", fromlist=["score"]).score(np.abs(np.random.default_rng(0).normal(size=truth.mask.shape)), truth)
+    assert {"all_hits", "used_hits", "used_hits@0.02", "used_hits@0.1"} == set(scored)

@@ -1,6 +1,7 @@
 """benchmark.leaderboard / findings / tables on hand-made result files (no models, no TensorFlow)."""
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -9,6 +10,7 @@ from benchmark import findings, leaderboard, metrics, results, tables
 from benchmark.results import Cell
 
 N, L = 40, 50
+N_MODELS = 6  # seeds per (task, model): enough for a model-level Wilcoxon test
 
 
 def _truth(seed):
@@ -29,20 +31,23 @@ QUALITY = {  # signal-to-noise of each fake method: higher recovers motifs bette
 }
 
 
-def _record(task, model, method, reference, quality, mask, seed, source="fasta_pair", tags=("main",)):
+def _record(task, model, method, reference, quality, mask, seed, source="fasta_pair", tags=("main",), model_seed=0,
+            auroc=0.9):
     rng = np.random.default_rng(seed)
     scores = rng.normal(size=mask.shape) + quality * mask
-    cell = Cell(task=task, model=model, arch="basset", seed=0, method=method, reference=reference, tags=frozenset(tags))
+    cell = Cell(task=task, model=model, arch="basset", seed=model_seed, method=method, reference=reference, tags=frozenset(tags))
     record = {
         "identity": {"method": "x"},
         "status": "ok",
         "metrics": {"all_hits": metrics.motif_recovery(scores, mask),
                     "used_hits": metrics.motif_recovery(scores, mask)},
+        "metrics_max_abs": {"all_hits": metrics.motif_recovery(np.abs(scores) + 0.5 * mask, mask),
+                            "used_hits": metrics.motif_recovery(np.abs(scores) + 0.5 * mask, mask)},
         "rows": list(range(N)),
         "dataset": {"name": task, "hash": f"h-{task}", "source": source, "length": L, "n_sequences": 100,
                     "motif_set": ["MOTIF_A", "MOTIF_B"]},
         "model": {"key": f"k-{task}-{model}", "arch": "basset", "kind": "keras", "first_kernel_width": 19,
-                  "fidelity": {"test_auroc": 0.9, "test_auprc": 0.8}, "used_hits": {"n_used": 30, "n_hits": 40}},
+                  "fidelity": {"test_auroc": auroc, "test_auprc": 0.8}, "used_hits": {"n_used": 30, "n_hits": 40}},
         "runtime": {"per_1000_sequences": 1.5, "method_seconds": 0.06},
         "convergence_error": 0.01 if method.startswith("deeplift") else None,
         "sanity": {"status": "ok", "auprc_trained": 0.6, "auprc_randomized": 0.3, "spearman": 0.1, "n": 10},
@@ -51,18 +56,30 @@ def _record(task, model, method, reference, quality, mask, seed, source="fasta_p
     return cell, record
 
 
+@pytest.fixture(scope="module")
+def _built_results(tmp_path_factory):
+    return _build(tmp_path_factory.mktemp("built") / "results")
+
+
 @pytest.fixture
-def results_dir(tmp_path):
-    directory = tmp_path / "results"
+def results_dir(_built_results, tmp_path):
+    """A fresh copy of the module's hand-made results (tests add and corrupt files)."""
+    import shutil
+
+    return Path(shutil.copytree(_built_results, tmp_path / "results"))
+
+
+def _build(directory):
     seed = 0
     for task, source in (("oct4", "fasta_pair"), ("simple", "simplified")):
         mask = _truth(1 if task == "oct4" else 2)
-        for (method, reference), quality in QUALITY.items():
-            if source == "simplified" and method == "gradcam":
-                quality = 4.0
-            seed += 1
-            cell, record = _record(task, "basset", method, reference, quality, mask, seed, source)
-            results.save(directory, cell, record)
+        for model_seed in range(N_MODELS):
+            for (method, reference), quality in QUALITY.items():
+                if source == "simplified" and method == "gradcam":
+                    quality = 4.0
+                seed += 1
+                cell, record = _record(task, "basset", method, reference, quality, mask, seed, source, model_seed=model_seed)
+                results.save(directory, cell, record)
     failed = Cell(task="oct4", model="basset", arch="basset", seed=0, method="broken", reference="none", tags=frozenset({"main"}))
     results.save(directory, failed, {"identity": {}, "status": "failed", "error": "broken raised ValueError: boom"})
     return directory
@@ -75,41 +92,114 @@ def test_render_is_deterministic_and_has_every_section(results_dir, tmp_path):
     leaderboard.write_outputs(results_dir, output=out2, with_figures=False)
     text = out1.read_text()
     assert text == out2.read_text()
-    for heading in ("## The paper's findings, tested", "## Overall ranking", "### oct4 · basset · seed 0",
-                    "## Reference ablation", "## Simplified vs realistic tasks", "## Model fidelity",
-                    "## Sanity check", "## Failed cells", "## Provenance"):
+    for heading in ("## The paper's findings, tested across models", "## Which method to trust: overall ranking",
+                    "## Position control"):
         assert heading in text
-    assert "oct4-basset-s0-broken-none" in text and "boom" in text
+    pages = {p.name: p.read_text() for p in (tmp_path / "board").glob("*.md")}
+    assert set(pages) == {f"{name}.md" for name in leaderboard.PAGES}
+    for name in leaderboard.PAGES:
+        assert f"(board/{name}.md)" in text
+    for page, heading in (("groups.md", "### oct4 · basset · seed 0"), ("ablations.md", "## Reference ablation"),
+                          ("ablations.md", "## Simplified vs realistic tasks"), ("models.md", "## Model fidelity"),
+                          ("models.md", "## Sanity check"), ("provenance.md", "## Failed cells"),
+                          ("provenance.md", "## Provenance"), ("findings.md", "p (sequence level)")):
+        assert heading in pages[page], (page, heading)
+    assert "oct4-basset-s0-broken-none" in pages["provenance.md"] and "boom" in pages["provenance.md"]
 
 
 def test_overall_ranking_orders_by_auprc(results_dir):
     records, problems = results.load_all(results_dir)
-    rows = tables.overall(records, n_boot=200)
+    rows = tables.ranking(records, n_boot=200)
     order = [r["config"] for r in rows]
     assert order.index("deeplift_rescale-shuffle20") < order.index("grad_x_input-none") < order.index("deeplift_rescale-zeros")
     top = rows[0]
-    assert top["ci_low"] <= top["auprc"] <= top["ci_high"]
+    assert top["ci_low"] <= top["auprc"] <= top["ci_high"] and top["n_units"] == N_MODELS
     broken = next(r for r in rows if r["config"] == "broken-none")
     assert broken["failed"] == 1 and np.isnan(broken["auprc"])
+    # the simplified task is not in the realistic ranking
+    assert all(r["n_units"] in (0, N_MODELS) for r in rows)
 
 
 def test_findings_verdicts_follow_the_data(results_dir):
     records, _ = results.load_all(results_dir)
     rows = {row["name"]: row for row in findings.evaluate_all(records)}
-    paper_view = "all_hits/abs"
-    assert rows["F3a"]["views"][paper_view]["verdict"] == "reproduced"
-    assert rows["F3a"]["views"][paper_view]["mean_difference"] > 0
-    assert rows["F1a/gradcam"]["views"][paper_view]["verdict"] == "reproduced"
-    assert rows["F1c/gradcam"]["views"][paper_view]["verdict"] == "reproduced"
+    paper_view = "observed/all_hits/abs"
+    f3a = rows["F3a"]["views"][paper_view]
+    assert f3a["verdict"].startswith("reproduced"), f3a
+    assert f3a["effect"] > 0 and f3a["n_units"] == N_MODELS and f3a["above"] == N_MODELS
+    assert f3a["p_value"] == pytest.approx(2 / 2**N_MODELS)  # exact Wilcoxon, every model agrees
+    assert rows["F1a/gradcam"]["views"][paper_view]["verdict"].startswith("reproduced")
+    assert rows["F1c/gradcam"]["views"][paper_view]["verdict"].startswith("reproduced")
     assert rows["F2a"]["views"][paper_view]["verdict"] == "not measured"  # no IG cells
     assert rows["F5"]["views"][paper_view]["verdict"] == "not measured"
+    # per-model sequence-level tests are Holm-adjusted over the view's whole family
+    units = f3a["per_unit"]
+    assert all(u["p_holm"] >= u["p_sequence"] for u in units if np.isfinite(u["p_sequence"]))
 
 
 def test_verdict_rules():
-    assert findings.verdict({"mean_difference": -0.1, "p_value": 0.001, "n": 50}, "greater").startswith("not reproduced (opposite")
-    assert findings.verdict({"mean_difference": 0.1, "p_value": 0.3, "n": 50}, "greater") == "not reproduced (no significant difference)"
-    assert findings.verdict({"mean_difference": 0.01, "p_value": 0.001, "n": 50}, "close") == "reproduced"
-    assert findings.verdict({"mean_difference": -0.01, "p_value": 0.5, "n": 50}, "not_less") == "reproduced (no significant gap)"
+    base = {"n_units": 8, "note": "", "ci_low": -1.0, "ci_high": 1.0}
+    assert findings.verdict({**base, "effect": -0.1, "p_value": 0.001}, "greater") == "opposite"
+    assert findings.verdict({**base, "effect": 0.1, "p_value": 0.3}, "greater") == "not significant (model level)"
+    assert findings.verdict({**base, "effect": 0.01, "ci_low": -0.005, "ci_high": 0.015}, "close") == "reproduced"
+    assert findings.verdict({**base, "effect": 0.05, "ci_low": 0.03, "ci_high": 0.07}, "close") == "not reproduced (a higher)"
+    assert findings.verdict({**base, "effect": -0.01, "p_value": 0.5}, "not_less") == "not contradicted (no significant gap)"
+    one = {**base, "n_units": 1, "effect": 0.2, "note": "1 model: no model-level test (needs 6)"}
+    assert findings.verdict(one, "greater") == "1 model: no model-level test (needs 6)"
+
+
+def test_one_model_degrades_clearly(tmp_path):
+    directory = tmp_path / "one"
+    mask = _truth(1)
+    for i, ((method, reference), quality) in enumerate(QUALITY.items()):
+        results.save(directory, *_record("oct4", "basset", method, reference, quality, mask, i))
+    records, _ = results.load_all(directory)
+    rows = {row["name"]: row for row in findings.evaluate_all(records)}
+    assert rows["F3a"]["views"]["observed/all_hits/abs"]["verdict"] == "1 model: no model-level test (needs 6)"
+    assert "1 model: no model-level test" in leaderboard.render(records)
+
+
+def test_fidelity_gate_excludes_a_chance_level_model_and_names_it(results_dir, tmp_path):
+    mask = _truth(1)
+    for i, ((method, reference), quality) in enumerate(QUALITY.items()):
+        # a chance-level model whose cells would otherwise top the ranking
+        results.save(results_dir, *_record("oct4", "chance", method, reference, 9.0, mask, 500 + i, auroc=0.52))
+    records, _ = results.load_all(results_dir)
+    kept, excluded = tables.analysis_records(records)
+    assert [(e["task"], e["model"], e["seed"]) for e in excluded] == [("oct4", "chance", 0)]
+    assert not any(r["cell"]["model"] == "chance" for r in kept)
+    assert all(r["n_units"] in (0, N_MODELS) for r in tables.ranking(records, n_boot=50))
+    text = leaderboard.render(records)
+    gate_part = text.split("Models left out by the fidelity gate")[1].split("##")[0]
+    line = next(x for x in gate_part.splitlines() if "chance" in x)
+    assert [c.strip() for c in line.strip("|").split("|")] == ["oct4", "chance", "0", "test auROC 0.520 < 0.75"]
+    # a threshold stored in the record wins over the default
+    for r in records:
+        r["fidelity_threshold"] = 0.5
+    assert tables.analysis_records(records)[1] == []
+
+
+def test_both_projections_round_trip_and_feed_their_own_views(results_dir):
+    records, _ = results.load_all(results_dir)
+    record = next(r for r in records if r["cell"]["config"] == "grad_x_input-none")
+    assert set(record["metrics_max_abs"]) == {"all_hits", "used_hits"}
+    observed = tables.value(record)
+    max_abs = tables.value(record, projection="max_abs")
+    assert np.isfinite(observed) and np.isfinite(max_abs) and observed != max_abs
+    rows = {r["config"]: r for r in tables.ranking(records, view=("max_abs", "all_hits", "abs"), n_boot=50)}
+    assert rows["grad_x_input-none"]["auprc"] != next(r for r in tables.ranking(records, n_boot=50)
+                                                       if r["config"] == "grad_x_input-none")["auprc"]
+
+
+def test_legacy_files_keep_their_declared_projection_and_gradient_is_an_alias():
+    legacy = {"cell": {"method": "gradient", "config": "gradient-none", "reference": "none", "task": "t", "model": "m",
+                       "seed": 0, "id": "x", "kind": "keras"}, "metrics": {"all_hits": {}}}
+    assert tables.metrics_of(legacy, "max_abs") is legacy["metrics"] and tables.metrics_of(legacy, "observed") is None
+    assert tables.display_config(legacy) == "grad_x_input-none"
+    old_avg = {"cell": {**legacy["cell"], "method": "deeplift_rescale", "reference": "avg_composition",
+                        "config": "deeplift_rescale-avg_composition"}, "metrics": {}}
+    assert tables.reference_of(old_avg) == "seq_composition"
+    assert tables.reference_of({**old_avg, "metrics_max_abs": {}}) == "avg_composition"
 
 
 def test_check_detects_stale_and_up_to_date(results_dir, tmp_path):
@@ -131,12 +221,12 @@ def test_corrupt_and_old_schema_files_are_reported_not_fatal(results_dir, tmp_pa
     old = results_dir / "oct4" / "old.json"
     old.write_text(json.dumps({"schema": 0, "cell": {}, "identity": {}, "status": "ok"}))
     records, problems = results.load_all(results_dir)
-    assert len(records) == 2 * len(QUALITY) + 1
+    assert len(records) == 2 * N_MODELS * len(QUALITY) + 1
     assert any("corrupt" in p and "bad.json" in p for p in problems)
     assert any("schema 0" in p for p in problems)
     output = tmp_path / "lb.md"
     leaderboard.write_outputs(results_dir, output=output, with_figures=False)
-    assert "## Unusable result files" in output.read_text()
+    assert "## Unusable result files" in (tmp_path / "board" / "provenance.md").read_text()
 
 
 def test_empty_results_render_a_hint(tmp_path):
@@ -161,6 +251,11 @@ def test_cli_check_exit_codes(results_dir, tmp_path, capsys):
     output.write_text(output.read_text().replace("0.9", "0.8"))
     assert leaderboard.main(["--results-dir", str(results_dir), "--output", str(output), "--check"]) == 1
     assert "stale" in capsys.readouterr().err
+    leaderboard.main(["--results-dir", str(results_dir), "--output", str(output), "--no-figures"])
+    page = tmp_path / "board" / "groups.md"
+    page.write_text(page.read_text() + "edited by hand\n")
+    assert leaderboard.main(["--results-dir", str(results_dir), "--output", str(output), "--check"]) == 1
+    assert "stale" in capsys.readouterr().err
 
 
 def test_render_does_not_depend_on_the_hash_seed(results_dir, tmp_path):
@@ -176,3 +271,56 @@ def test_render_does_not_depend_on_the_hash_seed(results_dir, tmp_path):
                         "--no-figures"], check=True, env=env, cwd=leaderboard.REPO_ROOT, capture_output=True, timeout=300)
         texts.append(out.read_text())
     assert texts[0] == texts[1]
+
+
+def test_position_control_shows_each_methods_margin_over_centre_prior(tmp_path):
+    directory = tmp_path / "pos"
+    seed = 0
+    for task in ("oct4", "oct4_randompos"):
+        mask = _truth(1 if task == "oct4" else 3)
+        prior_quality = 2.0 if task == "oct4" else 0.0  # the prior is worthless when hits sit at random positions
+        for model_seed in range(2):
+            for (method, reference), quality in {**QUALITY, ("centre_prior", "none"): prior_quality}.items():
+                seed += 1
+                results.save(directory, *_record(task, "basset", method, reference, quality, mask, seed, model_seed=model_seed))
+    records, _ = results.load_all(directory)
+    rows = {r["config"]: r for r in tables.ranking(records, n_boot=50)}
+    assert "oct4_randompos" not in {r["cell"]["task"] for r in records if tables.is_realistic(r)}
+    margin = rows["deeplift_rescale-shuffle20"]["margin"]
+    assert margin["n_units"] == 2 and margin["effect"] > 0 and margin["above"] == 2
+    assert rows["gradcam-none"]["margin"]["effect"] < 0
+    text = leaderboard.render(records)
+    section = text.split("## Position control")[1].split("\n## ")[0]
+    assert "| oct4_randompos" in section.replace("  ", " ") or "oct4_randompos" in section
+    line = next(x for x in section.splitlines() if x.startswith("| deeplift_rescale-shuffle20"))
+    cells = [c.strip() for c in line.strip("|").split("|")]
+    assert cells[1].startswith("+") and cells[1].endswith("(2/2)") and cells[2].endswith("(2/2)")
+
+
+def test_compare_runs_flags_firm_verdicts_that_do_not_replicate(results_dir):
+    records, _ = results.load_all(results_dir)
+    flipped = json.loads(json.dumps(records))
+    for r in flipped:  # swap the two F3a configurations' numbers in the second run
+        if r["cell"]["method"] == "deeplift_rescale" and r["cell"]["reference"] in ("zeros", "shuffle20"):
+            r["cell"]["reference"] = "zeros" if r["cell"]["reference"] == "shuffle20" else "shuffle20"
+    rows, unstable = findings.compare_runs({"a": records, "b": flipped})
+    assert "F3a" in unstable
+    same_rows, same_unstable = findings.compare_runs({"a": records, "b": records})
+    assert same_unstable == [] and same_rows[0][1] == same_rows[0][2]
+    assert findings.main([str(results_dir), f"{results_dir}:0,1,2"]) in (0, 1)
+
+
+def test_readme_block_is_replaced_between_markers_only():
+    text = f"intro\n{leaderboard.README_BEGIN}\nold claim\n{leaderboard.README_END}\noutro\n"
+    got = leaderboard.replace_readme_block(text, ["new", "rows"])
+    assert got == f"intro\n{leaderboard.README_BEGIN}\nnew\nrows\n{leaderboard.README_END}\noutro\n"
+    assert leaderboard.replace_readme_block(got, ["new", "rows"]) == got
+    with pytest.raises(ValueError, match="headline markers"):
+        leaderboard.replace_readme_block("no markers", ["x"])
+
+
+def test_repository_readme_headline_is_rendered_from_results():
+    files = leaderboard.expected_files(leaderboard.REPO_ROOT / "results", leaderboard.DEFAULT_OUTPUT, leaderboard.DEFAULT_FIGURES)
+    assert leaderboard.README in files
+    block = files[leaderboard.README].split(leaderboard.README_BEGIN)[1].split(leaderboard.README_END)[0]
+    assert "The paper's findings" in block and "| 1 " in block

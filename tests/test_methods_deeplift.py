@@ -185,7 +185,7 @@ def test_eager_gradients_unchanged_after_deepshap(maxpool_model):
 def test_attribute_every_reference(method, maxpool_model):
     X = random_onehot(3, L, seed=13)
     spec = methods.METHODS[method]
-    assert spec.promises_delta and spec.references == ("zeros", "avg_composition", "shuffle10", "shuffle20", "shuffle50")
+    assert spec.promises_delta and spec.references == ("zeros", "avg_composition", "seq_composition", "shuffle10", "shuffle20", "shuffle50")
     for reference in spec.references:
         result = methods.attribute(method, maxpool_model, X, reference, seed=0)
         assert result.hypothetical.shape == X.shape and np.isfinite(result.hypothetical).all()

@@ -20,12 +20,12 @@ def X():
 
 
 def test_registered_names():
-    for name in ("zeros", "avg_composition", "shuffle10", "shuffle20", "shuffle50"):
+    for name in ("zeros", "avg_composition", "seq_composition", "shuffle10", "shuffle20", "shuffle50"):
         assert name in REFERENCES
     assert make_references(NO_REFERENCE, random_onehot(2, 10)) is None
 
 
-@pytest.mark.parametrize("name,r", [("zeros", 1), ("avg_composition", 1), ("shuffle10", 10), ("shuffle20", 20), ("shuffle50", 50)])
+@pytest.mark.parametrize("name,r", [("zeros", 1), ("avg_composition", 1), ("seq_composition", 1), ("shuffle10", 10), ("shuffle20", 20), ("shuffle50", 50)])
 def test_shape_and_dtype(X, name, r):
     refs = make_references(name, X, seed=0)
     assert refs.shape == (len(X), r, *X.shape[1:])
@@ -36,8 +36,17 @@ def test_zeros_are_zero(X):
     assert not make_references("zeros", X).any()
 
 
-def test_avg_composition_is_each_inputs_own_composition(X):
+def test_avg_composition_is_the_papers_shared_per_position_average(X):
     refs = make_references("avg_composition", X)
+    # by hand: at each position, the share of inputs with each base; the same reference for every input
+    by_hand = np.array([[np.mean([X[n, i, b] for n in range(len(X))]) for b in range(4)] for i in range(X.shape[1])])
+    for n in range(len(X)):
+        np.testing.assert_allclose(refs[n, 0], by_hand, rtol=1e-6)
+    np.testing.assert_allclose(refs.sum(-1), 1.0, rtol=1e-6)
+
+
+def test_seq_composition_is_each_inputs_own_composition(X):
+    refs = make_references("seq_composition", X)
     for n in range(len(X)):
         np.testing.assert_allclose(refs[n, 0], np.tile(X[n].mean(0), (X.shape[1], 1)), rtol=1e-6)
         np.testing.assert_allclose(refs[n, 0].sum(-1), 1.0, rtol=1e-6)
