@@ -126,6 +126,8 @@ class BenchmarkSession:
             "first_kernel_width": model.first_kernel_width,
             "fidelity": dict(model.fidelity),
             "used_hits": truth.info,
+            # a run setting, not an input of the cell: the leaderboard's fidelity gate reads it from here
+            "fidelity_threshold": self.profile.fidelity_threshold,
             **({"pretrained": True} if model.params.get("pretrained") else {}),  # a user's trained model, as it is
         }
 
@@ -156,6 +158,10 @@ def run_or_load(session: BenchmarkSession, cell: Cell) -> tuple[dict, str]:
     if not session.force:
         record, why = results.cached(session.results_dir, cell, identity, retry_failed=session.retry_failed)
         if record is not None:
+            model = record.get("model")
+            if isinstance(model, dict) and model.get("fidelity_threshold") != session.profile.fidelity_threshold:
+                record["model"] = {**model, "fidelity_threshold": session.profile.fidelity_threshold}
+                record["tags"] = None  # forces the rewrite below
             results.retag(session.results_dir, cell, record)
             return record, "cached"
         log.info("computing %s (%s)", cell.id, why)
