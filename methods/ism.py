@@ -35,7 +35,7 @@ import logging
 import numpy as np
 from tqdm.auto import tqdm
 
-from methods.registry import register_method
+from methods.registry import model_setup, register_method
 
 log = logging.getLogger(__name__)
 
@@ -124,9 +124,10 @@ def _fastism_for(network):
 
     rng_state = np.random.get_state()  # fastISM's self-test draws from NumPy's global generator
     try:
-        import fastism  # noqa: PLC0415
+        with model_setup():  # fastISM's models are built once per network: booked to the model
+            import fastism  # noqa: PLC0415
 
-        fast = fastism.FastISM(network, test_correctness=True)
+            fast = fastism.FastISM(network, test_correctness=True)
     except Exception as err:  # noqa: BLE001 (any layer fastISM cannot rewrite)
         log.warning("fastISM cannot run %s (%s: %s); using batched ISM", network.name, type(err).__name__, err)
         fast = None
