@@ -39,3 +39,11 @@ def worker_threads(cores: int | None = None, workers: str | None = None) -> int 
 _THREADS = worker_threads()
 if _THREADS is not None:
     tf.config.threading.set_inter_op_parallelism_threads(_THREADS)
+
+
+def set_seed(seed: int) -> None:
+    """Seed Python, NumPy and TensorFlow for a reproducible run."""
+    keras.utils.set_random_seed(int(seed))
+
+
+__all__ = ["tf", "keras", "set_seed"]
