@@ -122,6 +122,8 @@ def shard_groups(cells: list, index: int, count: int) -> set[str]:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list) -> None:
+    if GRID_KEY in config.stash:
+        longest_groups_first(config, items)
     shard = parse_shard(config.getoption("--shard"))
     if shard is None or GRID_KEY not in config.stash:
         return
@@ -136,6 +138,23 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list) -> None:
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = kept
+
+
+def longest_groups_first(config: pytest.Config, items: list) -> None:
+    """Reorder cells so that model groups with the longest stored runtimes come first (cells keep their order
+    inside a group). With ``-n 2 --dist loadgroup`` a long group started last would leave one worker idle."""
+    from benchmark.budget import group_costs, longest_first  # noqa: PLC0415
+    from benchmark.session import default_results_dir  # noqa: PLC0415
+
+    name = config.getoption("--profile")
+    costs = group_costs(Path(config.getoption("--results-dir") or default_results_dir(name)))
+
+    def group(item) -> str | None:
+        cell = getattr(getattr(item, "callspec", None), "params", {}).get("cell")
+        return None if cell is None else f"{cell.task}-{cell.model}-s{cell.seed}"
+
+    order = {g: i for i, g in enumerate(longest_first(list(dict.fromkeys(filter(None, map(group, items)))), costs))}
+    items.sort(key=lambda item: order.get(group(item), -1))  # stable; non-cell items stay in front
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:

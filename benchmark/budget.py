@@ -176,3 +176,54 @@ def write(result: dict, results_dir: Path) -> Path:
     tmp.write_text(json.dumps(result, indent=1, sort_keys=True) + "\n")
     os.replace(tmp, path)
     return path
+
+
+def group_costs(results_dir: Path) -> dict[str, float]:
+    """Wall seconds per model (``task-model``, seeds pooled: the mean over seeds) from the stored cells' runtimes.
+
+    The stored ``runtime.wall_seconds`` of a cell includes what its model group
+    waited for, so the sum over a group estimates the group's cost on the next
+    cold run. Reads only the result files (no TensorFlow); unreadable files are skipped.
+    """
+    from benchmark.results import iter_results  # noqa: PLC0415
+
+    per_seed: dict[tuple[str, str, int], float] = {}
+    for _, record in iter_results(results_dir):
+        if not isinstance(record, dict):
+            continue
+        cell, runtime = record.get("cell") or {}, record.get("runtime") or {}
+        try:
+            key = (str(cell["task"]), str(cell["model"]), int(cell["seed"]))
+            per_seed[key] = per_seed.get(key, 0.0) + float(runtime.get("wall_seconds", 0.0))
+        except (KeyError, TypeError, ValueError):
+            continue
+    pooled: dict[str, list[float]] = {}
+    for (task, model, _), seconds in per_seed.items():
+        pooled.setdefault(f"{task}-{model}", []).append(seconds)
+    return {group: sum(values) / len(values) for group, values in pooled.items()}
+
+
+def longest_first(groups: list[str], costs: dict[str, float]) -> list[str]:
+    """`groups` (``task-model-s<seed>``) sorted by estimated cost, longest first; ties keep their order.
+
+    A group with no stored cost is estimated at the median of the known ones, so
+    a new seed of a known model gets that model's cost.
+    """
+    known = sorted(costs.values())
+    median = known[len(known) // 2] if known else 0.0
+
+    def cost(group: str) -> float:
+        return costs.get(group.rsplit("-s", 1)[0], median)
+
+    return sorted(groups, key=lambda group: -cost(group))
+
+
+def makespan(groups: list[str], costs: dict[str, float], workers: int = 2) -> float:
+    """Estimated wall seconds of running `groups` in this order on `workers` (each takes the next group when free)."""
+    known = sorted(costs.values())
+    median = known[len(known) // 2] if known else 0.0
+    finish = [0.0] * max(workers, 1)
+    for group in groups:
+        i = finish.index(min(finish))
+        finish[i] += costs.get(group.rsplit("-s", 1)[0], median)
+    return max(finish)

@@ -62,3 +62,12 @@ def test_write_is_skipped_by_the_results_loader(tmp_path):
     budget_module.write(budget_module.summary([], 1.0, 1.0, 1), tmp_path)
     assert (tmp_path / ".budget.json").exists()
     assert load_all(tmp_path) == ([], [])
+
+
+def test_longest_groups_first_and_makespan():
+    costs = {"t-a": 10.0, "t-b": 100.0, "t-c": 30.0}
+    groups = ["t-a-s0", "t-c-s0", "t-b-s0", "t-new-s0", "t-b-s1"]
+    ordered = budget_module.longest_first(groups, costs)
+    assert ordered == ["t-b-s0", "t-b-s1", "t-c-s0", "t-new-s0", "t-a-s0"]  # unknown model: the median cost (30)
+    assert budget_module.makespan(ordered, costs, workers=2) <= budget_module.makespan(groups, costs, workers=2)
+    assert budget_module.makespan(["t-b-s0", "t-a-s0"], costs, workers=1) == 110.0
