@@ -44,7 +44,7 @@ IMPLEMENTATIONS = ("auto", "fastism", "batched")
 #: "auto" uses fastISM from this many sequences per call. fastISM loops over the
 #: 4L (position, base) substitutions in Python, a cost that does not shrink with
 #: N, so it only wins on large calls. Measured on 2 cores, default-scale models,
-#: L = 200 (python -m methods._bench_fastism --n N): wall time against batched ISM
+#: L = 200 (python -m benchmark.bench_fastism --n N): wall time against batched ISM
 #: at N = 200 / 300 / 500 was basset 1.37 / 0.86 / 0.67, shallow 1.01 / 0.62 /
 #: 0.51, beluga 1.71 / 1.41 / 1.00.
 FASTISM_MIN_SEQUENCES = 300
