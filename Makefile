@@ -15,7 +15,7 @@ help:
 	@echo "make run        default profile end to end -> results/, leaderboard.md, docs/figures/"
 	@echo "make test       tests of the suite + smoke-profile benchmark (CI runs this)"
 	@echo "make test-fast  tests without the slow tier"
-	@echo "make bench      speed benchmarks (prints timing tables)"
+	@echo "make bench      every method vs its floor -> docs/speed.json + README table; model training times"
 	@echo "make install    create .venv with the pinned dependencies"
 
 install: $(STAMP)
@@ -46,10 +46,11 @@ test: $(STAMP)
 test-fast: $(STAMP)
 	$(PY) -m pytest tests -q -m "not slow"
 
+# Every registered method against its plain-TF floor -> docs/speed.json and README's speed table;
+# then training/loading times of every model (`python -m baselines bench` runs benchmark/bench_models.py).
 bench: $(STAMP)
+	$(PY) -m benchmark.bench
 	$(PY) -m baselines bench
-	$(PY) -m methods bench --n 500
-	$(PY) -m methods._bench_deeplift --models basset,beluga,shallow
 
 clean-cache:
 	rm -rf .cache

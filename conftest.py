@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -43,6 +44,7 @@ import pytest
 SESSION_KEY = pytest.StashKey[object]()
 GRID_KEY = pytest.StashKey[list]()
 SEEN_KEY = pytest.StashKey[dict]()
+BUDGET_KEY = pytest.StashKey[dict]()  # the controller's collected budget shares (benchmark.budget)
 CELL_TEST = "test_motif_recovery"
 RUNS_DIR = Path(__file__).resolve().parent / "benchmark" / "runs"
 PROFILE_NAMES = tuple(sorted(path.stem for path in RUNS_DIR.glob("*.toml")))  # the built-in run files
@@ -102,6 +104,7 @@ def pytest_configure(config: pytest.Config) -> None:
                                 "or give the path of a run file (my_run.toml)")
     parse_shard(config.getoption("--shard"))
     config.stash[SEEN_KEY] = {"cells": 0, "cached": 0, "computed": 0, "failed": 0}
+    config.stash[BUDGET_KEY] = {"shares": [], "start": time.perf_counter()}
 
 
 def _session(config: pytest.Config):
@@ -217,6 +220,8 @@ def _select_changed(config: pytest.Config, items: list) -> None:
 def pytest_collection_modifyitems(config: pytest.Config, items: list) -> None:
     if config.getoption("--verify-changed") and GRID_KEY in config.stash:
         _select_changed(config, items)
+    if GRID_KEY in config.stash:
+        longest_groups_first(config, items)
     shard = parse_shard(config.getoption("--shard"))
     if shard is None or GRID_KEY not in config.stash:
         return
@@ -231,6 +236,21 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list) -> None:
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = kept
+
+
+def longest_groups_first(config: pytest.Config, items: list) -> None:
+    """Reorder cells so that model groups with the longest stored runtimes come first (cells keep their order
+    inside a group). With ``-n 2 --dist loadgroup`` a long group started last would leave one worker idle."""
+    from benchmark.budget import group_costs, longest_first  # noqa: PLC0415
+
+    costs = group_costs(_results_dir(config))
+
+    def group(item) -> str | None:
+        cell = getattr(getattr(item, "callspec", None), "params", {}).get("cell")
+        return None if cell is None else f"{cell.task}-{cell.model}-s{cell.seed}"
+
+    order = {g: i for i, g in enumerate(longest_first(list(dict.fromkeys(filter(None, map(group, items)))), costs))}
+    items.sort(key=lambda item: order.get(group(item), -1))  # stable; non-cell items stay in front
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
@@ -257,6 +277,9 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     if seen is None:
         return
     seen["cells"] += 1
+    share = dict(report.user_properties).get("motifbench_budget")
+    if share is not None:
+        _CONFIG[0].stash[BUDGET_KEY]["shares"].append(share)
     how = dict(report.user_properties).get("motifbench")
     if how in seen:
         seen[how] += 1
@@ -267,6 +290,16 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
 _CONFIG: list = []
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call):
+    """Attach this process's budget share of a cell to its call report (it travels to the xdist controller)."""
+    outcome = yield
+    if call.when == "call" and is_cell_nodeid(item.nodeid):
+        from benchmark.budget import budget  # noqa: PLC0415
+
+        outcome.get_result().user_properties.append(("motifbench_budget", budget().drain()))
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_sessionstart(session: pytest.Session) -> None:
     _CONFIG[:] = [session.config]
@@ -275,20 +308,43 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     config = session.config
     seen = config.stash.get(SEEN_KEY, None)
-    if hasattr(config, "workerinput") or not seen or not seen["cells"] or config.getoption("--no-leaderboard"):
+    if hasattr(config, "workerinput") or not seen or not seen["cells"]:
         return
     from benchmark.leaderboard import write_outputs  # noqa: PLC0415
     from benchmark.runfile import run_name  # noqa: PLC0415
 
     name = run_name(config.getoption("--profile"))
     results_dir = _results_dir(config)
+    if config.getoption("--no-leaderboard"):
+        report_budget(config, results_dir, (0.0, 0.0), write=seen["computed"] > 0)
+        return
     writer = config.get_terminal_writer()
+    render_wall, render_cpu = time.perf_counter(), time.process_time()
     try:
         written = write_outputs(results_dir, profile=name)
     except Exception as error:  # the results are safe on disk; say what went wrong
         writer.line(f"motifbench: could not render the leaderboard from {results_dir}: {type(error).__name__}: {error}", red=True)
         return
+    finally:
+        rendering = (time.perf_counter() - render_wall, time.process_time() - render_cpu)
+        report_budget(config, results_dir, rendering, write=seen["computed"] > 0)
     writer.line("")
     writer.line(
         f"motifbench: {seen['cells']} cells (computed {seen['computed']}, cached {seen['cached']}, "
         f"failed {seen['failed']}); results in {results_dir}; wrote {', '.join(str(p) for p in written)}")
+
+
+def report_budget(config: pytest.Config, results_dir: Path, rendering: tuple[float, float], write: bool) -> None:
+    """Print the run's time budget (benchmark.budget); store it beside the results when cells were computed."""
+    from benchmark import budget  # noqa: PLC0415
+
+    collected = config.stash[BUDGET_KEY]
+    workers = len({share["pid"] for share in collected["shares"]})  # processes that ran cells
+    result = budget.summary(collected["shares"], time.perf_counter() - collected["start"], time.process_time(),
+                            workers, rendering)
+    writer = config.get_terminal_writer()
+    writer.line("")
+    writer.line("motifbench time budget (wall s summed over workers; CPU s of all processes):")
+    writer.line(budget.render(result))
+    if write:
+        writer.line(f"budget stored in {budget.write(result, results_dir)}")

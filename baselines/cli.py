@@ -43,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
             return _train(args)
         if args.command == "show":
             return _show(args)
-        from baselines.bench import run_bench  # noqa: PLC0415
+        from benchmark.bench_models import run_bench  # noqa: PLC0415
 
         archs = args.archs.split(",") if args.archs else None
         return run_bench(args.tasks.split(","), archs, args.profile, args.seed, args.cold)

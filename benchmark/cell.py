@@ -21,6 +21,7 @@ import numpy as np
 
 from benchmark import metrics
 from benchmark.results import Cell
+from benchmark.session import model_item
 
 log = logging.getLogger(__name__)
 
@@ -162,6 +163,7 @@ def run_cell(session, cell: Cell, timeout: float | None = None) -> dict:
         record["stage"] = stage
         log.error("%s", record["error"])
         return record
+    waited = time.perf_counter() - start  # dataset, model, ground truth: booked to them, not to the method
     identity = record["identity"]
     if dataset.hash != identity["task"] or model.key != identity["model"]:
         log.warning("%s: keys computed without building (dataset %s, model %s) differ from the built ones "
@@ -171,9 +173,13 @@ def run_cell(session, cell: Cell, timeout: float | None = None) -> dict:
     context = {"motifs": dataset.motifs}
     try:
         with time_limit(timeout, f"method {cell.method}"):
-            attribution = attribute(cell.method, model, truth.X, cell.reference, dict(cell.params), seed=cell.seed, context=context)
+            with session.budget.phase("attribution", cell.method):
+                attribution = attribute(cell.method, model, truth.X, cell.reference, dict(cell.params), seed=cell.seed, context=context)
+            # a conversion the method did for this model belongs to the model (benchmark.budget)
+            session.budget.rebook(("attribution", cell.method), ("training", model_item(cell)), *attribution.setup_seconds)
             record["metrics"], record["metrics_max_abs"] = score_projections(attribution.hypothetical, truth.X, truth)
-            record["sanity"] = sanity(session, cell, model, truth, attribution.scores, context)
+            with session.budget.phase("sanity", cell.method):
+                record["sanity"] = sanity(session, cell, model, truth, attribution.scores, context)
     except (Exception, CellTimeout) as error:  # any failure of the method is this cell's failure
         record.pop("metrics", None)
         record.pop("metrics_max_abs", None)
@@ -187,6 +193,9 @@ def run_cell(session, cell: Cell, timeout: float | None = None) -> dict:
     n = len(truth.rows)
     record["runtime"] = {
         "method_seconds": attribution.seconds,
+        "method_cpu_seconds": attribution.cpu_seconds,
+        "setup_seconds": attribution.setup_seconds[0],  # one-time model conversion, excluded from method_seconds
+        "model_wait_seconds": waited,
         "per_1000_sequences": attribution.seconds * 1000.0 / max(n, 1),
         "wall_seconds": time.perf_counter() - start,
         "n_sequences": n,

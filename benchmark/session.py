@@ -11,10 +11,12 @@ the same message instead of retrying.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from pathlib import Path
 
 from benchmark import keys
+from benchmark.budget import budget
 from benchmark.profiles import GridProfile
 from benchmark.results import Cell
 from tasks.cache import REPO_ROOT, cache_root
@@ -46,6 +48,7 @@ class BenchmarkSession:
         self.verify_tolerance = verify_tolerance
         self._memo: dict = {}
         self.counts = {"computed": 0, "cached": 0, "failed": 0}
+        self.budget = budget()
 
     # -- identity (cheap: source hashes only) -------------------------------------------------
     def identity(self, cell: Cell) -> dict:
@@ -63,10 +66,11 @@ class BenchmarkSession:
         }
 
     # -- lazily built artifacts ---------------------------------------------------------------
-    def _get(self, key: tuple, build):
+    def _get(self, key: tuple, build, phase: str = "", item: str = ""):
         if key not in self._memo:
             try:
-                self._memo[key] = ("ok", build())
+                with self.budget.phase(phase, item) if phase else contextlib.nullcontext():  # benchmark.budget
+                    self._memo[key] = ("ok", build())
             except Exception as error:  # remembered: later cells fail fast with the same message
                 self._memo[key] = ("error", error)
         status, value = self._memo[key]
@@ -77,7 +81,7 @@ class BenchmarkSession:
     def dataset(self, task: str):
         import tasks  # noqa: PLC0415
 
-        return self._get(("dataset", task), lambda: tasks.build(task, progress=self.progress))
+        return self._get(("dataset", task), lambda: tasks.build(task, progress=self.progress), "dataset", task)
 
     def model(self, cell: Cell):
         import baselines  # noqa: PLC0415
@@ -85,13 +89,14 @@ class BenchmarkSession:
         key = ("model", cell.task, cell.model, cell.seed)
         return self._get(key, lambda: baselines.get_model(
             self.dataset(cell.task), cell.arch, seed=cell.seed, profile=self.profile.model_profile,
-            progress=self.progress, **dict(cell.overrides)))
+            progress=self.progress, **dict(cell.overrides)), "training", model_item(cell))
 
     def randomized(self, cell: Cell):
         import baselines  # noqa: PLC0415
 
         key = ("randomized", cell.task, cell.model, cell.seed)
-        return self._get(key, lambda: baselines.randomized_copy(self.model(cell), seed=cell.seed + 1))
+        return self._get(key, lambda: baselines.randomized_copy(self.model(cell), seed=cell.seed + 1),
+                         "sanity", "randomised copies")
 
     def truth(self, cell: Cell):
         from benchmark import groundtruth  # noqa: PLC0415
@@ -99,7 +104,8 @@ class BenchmarkSession:
         n_eval = self.profile.eval_size(cell.kind)
         model_recipe = keys.model_key(cell.task, cell.arch, cell.overrides, cell.seed, self.profile.model_profile)
         key = f"{cell.task}-{cell.model}-s{cell.seed}-{model_recipe}-n{n_eval}-{keys.source_hash('benchmark/groundtruth.py')}"
-        return self._get(("truth", key), lambda: groundtruth.cached(self.model(cell), self.dataset(cell.task), n_eval, key))
+        return self._get(("truth", key), lambda: groundtruth.cached(self.model(cell), self.dataset(cell.task), n_eval, key),
+                         "ground_truth", model_item(cell))
 
     # -- provenance recorded in each result -----------------------------------------------------
     def dataset_info(self, task: str) -> dict:
@@ -130,6 +136,11 @@ class BenchmarkSession:
             "fidelity_threshold": self.profile.fidelity_threshold,
             **({"pretrained": True} if model.params.get("pretrained") else {}),  # a user's trained model, as it is
         }
+
+
+def model_item(cell: Cell) -> str:
+    """The budget item of a cell's model: ``task-model-s<seed>`` (its xdist group)."""
+    return f"{cell.task}-{cell.model}-s{cell.seed}"
 
 
 def run_or_load(session: BenchmarkSession, cell: Cell) -> tuple[dict, str]:

@@ -2,14 +2,15 @@
 
     python -m methods list
     python -m methods explain TASK ARCH METHOD [--reference R] [--param k=v ...] [--n 5] [--out DIR]
-    python -m methods bench [--n 500] [--models basset,toy] [-k ism]
+    python -m methods bench [--n 200] [--models basset,beluga,shallow] [-k ism]   (= python -m benchmark.bench)
 
 ``list`` prints every registered method (model kinds, references, parameter
 grid, projection, what it computes) and the combinations it excludes, with
 the reason. ``explain`` builds (or loads) the task and the model, runs one
 cell on the first N eval sequences and writes ``attributions.npz`` and
 ``tracks.png`` (logo of the observed-base scores with the true motif hits
-shaded). ``bench`` times the model-based methods against a plain-TF floor.
+shaded). ``bench`` times every registered method against a plain-TF floor
+(the harness's `benchmark.bench`; writes docs/speed.json).
 """
 
 from __future__ import annotations
@@ -171,7 +172,7 @@ def main(argv: list[str] | None = None) -> None:
         explain(args.task, args.arch, args.method, args.reference, parse_params(args.param, args.method),
                 args.n, args.out, args.profile, args.seed)
     elif args.command == "bench":
-        from methods._bench import main as bench_main  # noqa: PLC0415
+        from benchmark.bench import main as bench_main  # noqa: PLC0415 (the timing scripts live with the harness)
 
         bench_main(rest)
 

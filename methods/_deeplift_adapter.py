@@ -47,6 +47,7 @@ import numpy as np
 from baselines.model import weights_digest
 from baselines.tf_setup import tf
 from methods import _deeplift_equal_multipliers
+from methods.registry import model_setup
 
 log = logging.getLogger(__name__)
 
@@ -204,7 +205,8 @@ def convert(network: Any, mode: str = "rescale", single_transpose: bool = True) 
         cached = per_model.get((mode, single_transpose))
         if cached is not None and cached.weights_digest == digest:
             return cached
-        converted = _convert(network, mode, digest, single_transpose)
+        with model_setup():  # booked to the model, not to the cell that happens to convert it
+            converted = _convert(network, mode, digest, single_transpose)
         per_model[(mode, single_transpose)] = converted
         return converted
 

@@ -31,7 +31,7 @@ import numpy as np
 
 from baselines.model import weights_digest
 from methods._deeplift_adapter import paired_hypothetical
-from methods.registry import register_method
+from methods.registry import model_setup, register_method
 
 REFERENCES = ("zeros", "avg_composition", "seq_composition", "shuffle10", "shuffle20", "shuffle50")
 GKMSVM_REASON = "shap.DeepExplainer needs a differentiable network; a gkm-SVM is explained by gkmexplain"
@@ -107,8 +107,6 @@ def explainer_for(network: Any) -> Any:
         if cached is not None and cached[0]() is network and cached[1] == digest:
             _EXPLAINERS.move_to_end(id(network))
             return cached[2]
-        import shap  # noqa: PLC0415 (heavy; only when DeepSHAP runs)
-
         backgrounds: dict[bytes, np.ndarray] = {}
 
         def background(inputs: list[np.ndarray]) -> list[np.ndarray]:
@@ -117,7 +115,9 @@ def explainer_for(network: Any) -> Any:
                 raise KeyError("deepshap: no references were registered for this input; use shap_values_per_sequence")
             return [backgrounds[key]]
 
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), model_setup():  # setup is booked to the model, not the cell
+            import shap  # noqa: PLC0415 (heavy; only when DeepSHAP runs)
+
             warnings.filterwarnings("ignore", message="Your TensorFlow version is newer than 2.4.0")
             explainer = shap.DeepExplainer(network, background)
         _EXPLAINERS[id(network)] = (weakref.ref(network), digest, explainer, backgrounds)

@@ -35,7 +35,7 @@ import logging
 import numpy as np
 from tqdm.auto import tqdm
 
-from methods.registry import register_method
+from methods.registry import model_setup, register_method
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +44,7 @@ IMPLEMENTATIONS = ("auto", "fastism", "batched")
 #: "auto" uses fastISM from this many sequences per call. fastISM loops over the
 #: 4L (position, base) substitutions in Python, a cost that does not shrink with
 #: N, so it only wins on large calls. Measured on 2 cores, default-scale models,
-#: L = 200 (python -m methods._bench_fastism --n N): wall time against batched ISM
+#: L = 200 (python -m benchmark.bench_fastism --n N): wall time against batched ISM
 #: at N = 200 / 300 / 500 was basset 1.37 / 0.86 / 0.67, shallow 1.01 / 0.62 /
 #: 0.51, beluga 1.71 / 1.41 / 1.00.
 FASTISM_MIN_SEQUENCES = 300
@@ -124,9 +124,10 @@ def _fastism_for(network):
 
     rng_state = np.random.get_state()  # fastISM's self-test draws from NumPy's global generator
     try:
-        import fastism  # noqa: PLC0415
+        with model_setup():  # fastISM's models are built once per network: booked to the model
+            import fastism  # noqa: PLC0415
 
-        fast = fastism.FastISM(network, test_correctness=True)
+            fast = fastism.FastISM(network, test_correctness=True)
     except Exception as err:  # noqa: BLE001 (any layer fastISM cannot rewrite)
         log.warning("fastISM cannot run %s (%s: %s); using batched ISM", network.name, type(err).__name__, err)
         fast = None

@@ -52,6 +52,7 @@ import difflib
 import inspect
 import re
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -209,8 +210,29 @@ class Attribution:
     params: dict
     hypothetical: np.ndarray  # (N, L, 4)
     scores: np.ndarray  # (N, L), projected per the method's declaration
-    seconds: float
+    seconds: float  # wall seconds of the method alone (one-time model setup excluded)
     convergence_error: float | None = None  # relative; None when not promised
+    cpu_seconds: float | None = None  # CPU seconds of the method alone, all threads of the process
+    setup_seconds: tuple[float, float] = (0.0, 0.0)  # (wall, CPU) of one-time model setup during the call
+
+
+# (wall, CPU) seconds spent in `model_setup` blocks in this process so far.
+_SETUP_SECONDS = [0.0, 0.0]
+
+
+@contextmanager
+def model_setup():
+    """Mark one-time per-model work inside a method (converting a model for deeplift or shap).
+
+    `attribute` books it as setup, not as the method's time: the first cell of a
+    model pays it once, and it belongs to the model, not to that cell's method.
+    """
+    wall, cpu = time.perf_counter(), time.process_time()
+    try:
+        yield
+    finally:
+        _SETUP_SECONDS[0] += time.perf_counter() - wall
+        _SETUP_SECONDS[1] += time.process_time() - cpu
 
 
 def project(hypothetical: np.ndarray, X: np.ndarray, projection: str = "observed") -> np.ndarray:
@@ -264,12 +286,15 @@ def attribute(
     options.update({key: context[key] for key in spec.needs})
     X = np.asarray(X, dtype=np.float32)
     references = make_references(reference, X, seed=seed)
-    start = time.perf_counter()
+    setup_before = tuple(_SETUP_SECONDS)
+    start, cpu_start = time.perf_counter(), time.process_time()
     try:
         out = spec.fn(model, X, references, seed=seed, **params, **options)
     except Exception as error:  # a failing method becomes a failed cell, with its message
         raise AttributionError(f"{cell} raised {type(error).__name__}: {error}") from error
-    seconds = time.perf_counter() - start
+    setup = (_SETUP_SECONDS[0] - setup_before[0], _SETUP_SECONDS[1] - setup_before[1])
+    seconds = time.perf_counter() - start - setup[0]
+    cpu_seconds = time.process_time() - cpu_start - setup[1]
     out = np.asarray(out, dtype=np.float32)
     if out.shape != X.shape:
         raise AttributionError(f"{cell} returned shape {out.shape}; expected {X.shape} (N, L, 4)")
@@ -281,7 +306,7 @@ def attribute(
     error = None
     if spec.promises_delta:
         error = convergence_error(model, X, references, out)
-    return Attribution(method, reference, params, out, scores, seconds, error)
+    return Attribution(method, reference, params, out, scores, seconds, error, cpu_seconds, setup)
 
 
 def convergence_error(model: Any, X: np.ndarray, references: np.ndarray | None, hypothetical: np.ndarray) -> float:

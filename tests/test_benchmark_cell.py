@@ -15,7 +15,7 @@ from benchmark.session import BenchmarkSession, run_or_load
 from methods import METHODS
 from methods.registry import MethodSpec
 from tasks.dataset import HIT_DTYPE, Dataset
-from tests.toy_models import random_onehot, toy_cnn
+from baselines.toy import random_onehot, toy_cnn
 
 L = 50
 

@@ -7,7 +7,7 @@ import pytest
 
 from methods import AttributionError, attribute
 from methods.controls import log_odds
-from tests.toy_models import random_onehot, toy_cnn
+from baselines.toy import random_onehot, toy_cnn
 
 ONEHOT = np.eye(4, dtype=np.float32)
 MOTIF = np.array([0, 0, 3, 3, 2, 2, 1, 1])  # AATTGGCC: not its own reverse complement

@@ -18,7 +18,7 @@ from methods import _deeplift_adapter as adapter
 from methods import deepshap as deepshap_module
 from methods.references import dinucleotide_shuffles
 from methods.registry import convergence_error
-from tests.toy_models import random_onehot, toy_cnn
+from baselines.toy import random_onehot, toy_cnn
 
 L = 40
 METHOD_NAMES = ("deeplift_rescale", "deeplift_revealcancel", "deepshap")

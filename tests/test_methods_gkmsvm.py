@@ -8,7 +8,7 @@ import pytest
 from baselines.model import GKMSVM, TrainedModel
 from methods import METHODS, NO_REFERENCE, attribute
 from methods.ism import _ism_by_prediction, centre
-from tests.toy_models import random_onehot
+from baselines.toy import random_onehot
 
 L = 30
 

@@ -9,7 +9,7 @@ from baselines.model import KERAS, TrainedModel
 from baselines.tf_setup import keras, set_seed, tf
 from methods import attribute
 from methods._receptive import receptive_fields
-from tests.toy_models import random_onehot, toy_cnn
+from baselines.toy import random_onehot, toy_cnn
 
 L, W, K = 30, 5, 4
 

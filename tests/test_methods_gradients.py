@@ -9,7 +9,7 @@ from baselines.tf_setup import tf
 from methods import attribute
 from methods.gradients import box_mean
 from methods.integrated_gradients import midpoint_alphas
-from tests.toy_models import random_onehot, toy_cnn
+from baselines.toy import random_onehot, toy_cnn
 
 
 @pytest.fixture(scope="module")

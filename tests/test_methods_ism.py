@@ -7,7 +7,7 @@ import pytest
 
 from methods import attribute
 from methods.ism import mutants
-from tests.toy_models import random_onehot, toy_cnn
+from baselines.toy import random_onehot, toy_cnn
 
 
 def brute_force_table(model, X: np.ndarray) -> np.ndarray:

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from methods import METHODS, AttributionError, attribute, register_method
-from tests.toy_models import random_onehot, toy_cnn
+from baselines.toy import random_onehot, toy_cnn
 
 CONTEXT = {"motifs": {"m1": np.eye(4)[[0, 1, 2, 3, 3]] * 0.9 + 0.025, "m2": np.full((4, 4), 0.25)}}
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from methods import NO_REFERENCE, REFERENCES, make_references
-from tests.toy_models import random_onehot
+from baselines.toy import random_onehot
 
 
 def dinucleotide_counts(X: np.ndarray) -> np.ndarray:

@@ -1,4 +1,4 @@
-"""fastISM against our batched naive ISM (``python -m methods._bench_fastism``).
+"""fastISM against our batched naive ISM (``python -m benchmark.bench_fastism``).
 
 For each untrained registered architecture (default profile scale) and the same
 N x L random one-hot inputs, this measures:
@@ -70,7 +70,7 @@ def run(n: int = 500, length: int = 200, models: tuple[str, ...] = ("basset", "b
     """Check agreement and time every implementation on every model; print and return the table rows."""
     import methods.ism  # noqa: PLC0415
     from baselines import untrained_model  # noqa: PLC0415
-    from tests.toy_models import random_onehot  # noqa: PLC0415
+    from baselines.toy import random_onehot  # noqa: PLC0415
 
     fastism = import_fastism()
     methods.ism.tqdm = lambda it, **_: it  # progress bars would interleave with the printed lines
@@ -102,7 +102,7 @@ def run(n: int = 500, length: int = 200, models: tuple[str, ...] = ("basset", "b
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m methods._bench_fastism", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m benchmark.bench_fastism", description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=500, help="sequences (default %(default)s)")
     parser.add_argument("--length", type=int, default=200, help="sequence length (default %(default)s)")
     parser.add_argument("--models", default="basset,beluga,shallow", help="comma-separated architectures (default %(default)s)")

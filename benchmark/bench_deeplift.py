@@ -1,11 +1,11 @@
 """Time deeplift_rescale, deeplift_revealcancel and deepshap against a plain-TF floor.
 
-    python -m methods._bench_deeplift [--n 500] [--reference shuffle20] [--models toy,basset,beluga,shallow]
+    python -m benchmark.bench_deeplift [--n 500] [--reference shuffle20] [--models toy,basset,beluga,shallow]
 
 The floor is the same number of forward + backward passes (N x R inputs) as
 one compiled `tf.GradientTape` gradient (the faster of batch 256 and 1024):
 what any reference-based gradient method must pay. Models are untrained (timing does
-not depend on the weights): ``toy`` is `tests.toy_models.toy_cnn(200, 19, 32,
+not depend on the weights): ``toy`` is `baselines.toy.toy_cnn(200, 19, 32,
 "max")`, the others are the registered architectures at the default profile's
 scale. For deepshap a second floor is printed: shap's explainer runs every
 input and its reference as one batch of 2 x pairs, forward and backward, so
@@ -31,7 +31,7 @@ def _models(names: list[str], length: int):
 
     for name in names:
         if name == "toy":
-            from tests.toy_models import toy_cnn  # noqa: PLC0415
+            from baselines.toy import toy_cnn  # noqa: PLC0415
 
             yield "toy_k19_f32_max", toy_cnn(length=length, kernel_width=19, filters=32, pooling="max")
             continue
@@ -68,7 +68,7 @@ def main(argv: list[str] | None = None) -> None:
 
     import methods  # noqa: PLC0415
     from tabulate import tabulate  # noqa: PLC0415
-    from tests.toy_models import random_onehot  # noqa: PLC0415
+    from baselines.toy import random_onehot  # noqa: PLC0415
 
     X = random_onehot(args.n, args.length, seed=1)
     t0 = time.perf_counter()

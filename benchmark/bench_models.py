@@ -1,4 +1,4 @@
-"""``python -m baselines bench``: wall time to train and to load every model of a profile.
+"""Training and loading times of every model of a profile (run by ``python -m baselines bench``).
 
 Prints one row per task x architecture: whether the model was trained or
 found in the cache, the seconds it took, the seconds a second (cached) load
