@@ -7,6 +7,7 @@ import pytest
 import benchmark
 from benchmark import results
 from benchmark.results import Cell
+from tests.result_records import ok_record
 
 
 def pair(auprc: float) -> dict:
@@ -22,14 +23,19 @@ def truth(auprc: float) -> dict:
 def test_rows_per_cell_scoring_and_ground_truth(tmp_path):
     ok = Cell("smoke", "shallow", "shallow", 0, "ism", "none")
     bad = Cell("smoke", "shallow", "shallow", 0, "gradcam", "none", params=(("layer", "last"),))
-    results.save(tmp_path, ok, {"identity": {}, "status": "ok", "metrics": {"all_hits": truth(0.6), "used_hits": truth(0.8)},
-                                "runtime": {"method_seconds": 1.5, "per_1000_sequences": 150.0, "wall_seconds": 2.0, "n_sequences": 10},
-                                "model": {"fidelity": {"test_auroc": 0.9, "test_auprc": 0.85}}})
+    record = ok_record({})
+    record.update(metrics={"all_hits": truth(0.6), "used_hits": truth(0.8)},
+                  metrics_max_abs={"all_hits": truth(0.7), "used_hits": truth(0.9)},
+                  runtime={"method_seconds": 1.5, "per_1000_sequences": 150.0, "wall_seconds": 2.0, "n_sequences": 10},
+                  model={"key": "k", "kind": "keras", "fidelity": {"test_auroc": 0.9, "test_auprc": 0.85}})
+    results.save(tmp_path, ok, record)
     results.save(tmp_path, bad, {"identity": {}, "status": "failed", "error": "boom"})
     (tmp_path / "smoke" / "broken.json").write_text("{")
     frame = benchmark.load_results(tmp_path)
-    assert len(frame) == 4 + 1
-    row = frame[(frame.method == "ism") & (frame.scoring == "pos") & (frame.ground_truth == "used_hits")].iloc[0]
+    assert len(frame) == 2 * 4 + 1
+    ism = frame[(frame.method == "ism") & (frame.scoring == "pos") & (frame.ground_truth == "used_hits")]
+    row = ism[ism.projection == "observed"].iloc[0]
+    assert ism[ism.projection == "max_abs"].iloc[0].auprc_mean == pytest.approx(0.45)
     assert row.auprc_mean == pytest.approx(0.4) and row.prevalence == pytest.approx(0.1)
     assert row.test_auroc == 0.9 and row.per_1000_sequences == 150.0 and row.status == "ok" and not row.pretrained
     failed = frame[frame.method == "gradcam"].iloc[0]
