@@ -32,6 +32,10 @@ from tasks.registry import Registry
 ARCHITECTURES = Registry("architecture")
 POOLINGS = ("max", "average")
 PADDINGS = ("same", "valid")
+#: First-layer activations: "relu", or "exponential" (Koo & Ploenzke, Nat. Mach. Intell. 2021:
+#: exp(x) on the first conv layer's output makes its filters more PWM-like and
+#: raised attribution AUPR on synthetic motif data). Deeper layers are always ReLU.
+FIRST_ACTIVATIONS = ("relu", "exponential")
 
 
 def arch_kind(name: str) -> str:
@@ -106,10 +110,12 @@ def _stack(
     padding: str,
     dropout: float,
     initializer: str = "glorot_uniform",
+    first_activation: str = "relu",
 ):
     """A Sequential CNN from conv blocks (filters, kernel, pool size after it; 0 = no pool).
 
-    `initializer` is used for the kernels of the conv and hidden dense layers.
+    `initializer` is used for the kernels of the conv and hidden dense layers;
+    `first_activation` is conv1's activation (see `FIRST_ACTIVATIONS`).
     """
     if pooling not in POOLINGS:
         raise ValueError(f"{arch}: pooling must be one of {POOLINGS}, got {pooling!r}")
@@ -117,13 +123,16 @@ def _stack(
         raise ValueError(f"{arch}: padding must be one of {PADDINGS}, got {padding!r}")
     if not 0.0 <= dropout < 1.0:
         raise ValueError(f"{arch}: dropout must be in [0, 1), got {dropout!r}")
+    if first_activation not in FIRST_ACTIVATIONS:
+        raise ValueError(f"{arch}: first_activation must be one of {FIRST_ACTIVATIONS}, got {first_activation!r}")
     _check_length(arch, sequence_length, blocks, padding)
     pool_layer = keras.layers.MaxPooling1D if pooling == "max" else keras.layers.AveragePooling1D
     layers = [keras.layers.Input(shape=(sequence_length, 4), name="onehot")]
     for i, (filters, kernel, pool) in enumerate(blocks, start=1):
+        activation = first_activation if i == 1 else "relu"
         layers.append(
             keras.layers.Conv1D(
-                filters, kernel, padding=padding, activation="relu", kernel_initializer=initializer, name=f"conv{i}"
+                filters, kernel, padding=padding, activation=activation, kernel_initializer=initializer, name=f"conv{i}"
             )
         )
         if pool > 1:
@@ -167,6 +176,7 @@ def basset(
     scale: float = 1.0,
     padding: str = "same",
     dropout: float = 0.3,
+    first_activation: str = "relu",
 ):
     """Basset-like CNN (Kelley et al. 2016): 3 conv layers, a long first kernel.
 
@@ -175,7 +185,8 @@ def basset(
     """
     s = scale
     blocks = [(_width(300, s), int(kernel_width), 3), (_width(200, s), 11, 4), (_width(200, s), 7, 4)]
-    return _stack("basset", sequence_length, blocks, [_width(1000, s)] * 2, pooling, padding, dropout)
+    return _stack("basset", sequence_length, blocks, [_width(1000, s)] * 2, pooling, padding, dropout,
+                  first_activation=first_activation)
 
 
 @ARCHITECTURES.register("beluga")
@@ -187,6 +198,7 @@ def beluga(
     scale: float = 1.0,
     padding: str = "same",
     dropout: float = 0.2,
+    first_activation: str = "relu",
 ):
     """DeepSEA Beluga-like CNN (Zhou et al. 2018): six width-8 conv layers in three pairs.
 
@@ -206,7 +218,8 @@ def beluga(
         (_width(640, s), 8, 0),
         (_width(640, s), 8, 0),
     ]
-    return _stack("beluga", sequence_length, blocks, [_width(2003, s)], pooling, padding, dropout, "he_uniform")
+    return _stack("beluga", sequence_length, blocks, [_width(2003, s)], pooling, padding, dropout, "he_uniform",
+                  first_activation=first_activation)
 
 
 @ARCHITECTURES.register("shallow")
@@ -219,6 +232,7 @@ def shallow(
     padding: str = "same",
     dropout: float = 0.2,
     n_conv: int = 3,
+    first_activation: str = "relu",
 ):
     """A shallow CNN of `n_conv` short-kernel conv layers (interpret-benchmark's simulated-data model).
 
@@ -230,7 +244,8 @@ def shallow(
     s = scale
     blocks = [(_width(64, s), int(kernel_width), 0)] + [(_width(64, s), 5, 0)] * (int(n_conv) - 1)
     blocks[-1] = (blocks[-1][0], blocks[-1][1], 4)
-    return _stack("shallow", sequence_length, blocks, [_width(64, s)], pooling, padding, dropout)
+    return _stack("shallow", sequence_length, blocks, [_width(64, s)], pooling, padding, dropout,
+                  first_activation=first_activation)
 
 
 class _GkmSvmEntry:
