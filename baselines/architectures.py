@@ -111,6 +111,7 @@ def _stack(
     dropout: float,
     initializer: str = "glorot_uniform",
     first_activation: str = "relu",
+    batch_norm: bool = False,
 ):
     """A Sequential CNN from conv blocks (filters, kernel, pool size after it; 0 = no pool).
 
@@ -135,6 +136,8 @@ def _stack(
                 filters, kernel, padding=padding, activation=activation, kernel_initializer=initializer, name=f"conv{i}"
             )
         )
+        if batch_norm:  # after the activation, so conv layer outputs stay the activation maps
+            layers.append(keras.layers.BatchNormalization(name=f"bn{i}"))
         if pool > 1:
             layers.append(pool_layer(pool, name=f"pool{i}"))
     layers.append(keras.layers.Flatten(name="flatten"))
@@ -177,6 +180,8 @@ def basset(
     padding: str = "same",
     dropout: float = 0.3,
     first_activation: str = "relu",
+    batch_norm: bool = False,
+    initializer: str = "glorot_uniform",
 ):
     """Basset-like CNN (Kelley et al. 2016): 3 conv layers, a long first kernel.
 
@@ -185,8 +190,8 @@ def basset(
     """
     s = scale
     blocks = [(_width(300, s), int(kernel_width), 3), (_width(200, s), 11, 4), (_width(200, s), 7, 4)]
-    return _stack("basset", sequence_length, blocks, [_width(1000, s)] * 2, pooling, padding, dropout,
-                  first_activation=first_activation)
+    return _stack("basset", sequence_length, blocks, [_width(1000, s)] * 2, pooling, padding, dropout, initializer,
+                  first_activation=first_activation, batch_norm=batch_norm)
 
 
 @ARCHITECTURES.register("beluga")
@@ -199,6 +204,8 @@ def beluga(
     padding: str = "same",
     dropout: float = 0.2,
     first_activation: str = "relu",
+    batch_norm: bool = False,
+    initializer: str = "he_uniform",
 ):
     """DeepSEA Beluga-like CNN (Zhou et al. 2018): six width-8 conv layers in three pairs.
 
@@ -218,8 +225,8 @@ def beluga(
         (_width(640, s), 8, 0),
         (_width(640, s), 8, 0),
     ]
-    return _stack("beluga", sequence_length, blocks, [_width(2003, s)], pooling, padding, dropout, "he_uniform",
-                  first_activation=first_activation)
+    return _stack("beluga", sequence_length, blocks, [_width(2003, s)], pooling, padding, dropout, initializer,
+                  first_activation=first_activation, batch_norm=batch_norm)
 
 
 @ARCHITECTURES.register("shallow")
@@ -233,6 +240,8 @@ def shallow(
     dropout: float = 0.2,
     n_conv: int = 3,
     first_activation: str = "relu",
+    batch_norm: bool = False,
+    initializer: str = "glorot_uniform",
 ):
     """A shallow CNN of `n_conv` short-kernel conv layers (interpret-benchmark's simulated-data model).
 
@@ -244,8 +253,8 @@ def shallow(
     s = scale
     blocks = [(_width(64, s), int(kernel_width), 0)] + [(_width(64, s), 5, 0)] * (int(n_conv) - 1)
     blocks[-1] = (blocks[-1][0], blocks[-1][1], 4)
-    return _stack("shallow", sequence_length, blocks, [_width(64, s)], pooling, padding, dropout,
-                  first_activation=first_activation)
+    return _stack("shallow", sequence_length, blocks, [_width(64, s)], pooling, padding, dropout, initializer,
+                  first_activation=first_activation, batch_norm=batch_norm)
 
 
 class _GkmSvmEntry:
@@ -261,6 +270,7 @@ class _GkmSvmEntry:
         "solver": "nystrom",
         "n_components": 300,
         "max_train": 1000,
+        "train_fraction": 0.9,  # each seed fits a different subsample, even on small tasks
         "max_test": 500,
     }
 
