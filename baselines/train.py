@@ -132,12 +132,14 @@ class _Warmup(keras.callbacks.Callback):
 
     def __init__(self, rate: float, steps: int):
         super().__init__()
-        self.rate, self.steps = float(rate), int(steps)
+        self.rate, self.steps, self.step, self._set = float(rate), int(steps), 0, None
 
     def on_train_batch_begin(self, batch, logs=None):
-        step = int(self.model.optimizer.iterations.numpy())
-        factor = min(1.0, (step + 1) / self.steps) if self.steps > 0 else 1.0
-        self.model.optimizer.learning_rate.assign(self.rate * factor)
+        factor = min(1.0, (self.step + 1) / self.steps) if self.steps > 0 else 1.0
+        if self.rate * factor != self._set:  # touch the optimizer only when the rate changes
+            self._set = self.rate * factor
+            self.model.optimizer.learning_rate.assign(self._set)
+        self.step += 1
 
 
 def fit_keras(

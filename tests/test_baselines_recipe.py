@@ -32,7 +32,7 @@ def test_model_learns_a_planted_motif_from_a_few_hundred_positives(few_positives
     n_pos = int(few_positives.y[~few_positives.is_test].sum())
     assert 150 <= n_pos <= 300
     model = get_model(few_positives, "shallow", progress=False, root=tmp_path, **TINY)
-    assert model.fidelity["test_auroc"] > 0.9, model.fidelity
+    assert model.fidelity["test_auroc"] > 0.8, model.fidelity  # chance is 0.5
     assert model.seed == 0 and model.fidelity["test_n"] == int(few_positives.is_test.sum())
 
 
