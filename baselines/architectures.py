@@ -32,6 +32,10 @@ from tasks.registry import Registry
 ARCHITECTURES = Registry("architecture")
 POOLINGS = ("max", "average")
 PADDINGS = ("same", "valid")
+#: First-layer activations: "relu", or "exponential" (Koo & Ploenzke, Nat. Mach. Intell. 2021:
+#: exp(x) on the first conv layer's output makes its filters more PWM-like and
+#: raised attribution AUPR on synthetic motif data). Deeper layers are always ReLU.
+FIRST_ACTIVATIONS = ("relu", "exponential")
 
 
 def arch_kind(name: str) -> str:
@@ -106,10 +110,13 @@ def _stack(
     padding: str,
     dropout: float,
     initializer: str = "glorot_uniform",
+    first_activation: str = "relu",
+    batch_norm: bool = False,
 ):
     """A Sequential CNN from conv blocks (filters, kernel, pool size after it; 0 = no pool).
 
-    `initializer` is used for the kernels of the conv and hidden dense layers.
+    `initializer` is used for the kernels of the conv and hidden dense layers;
+    `first_activation` is conv1's activation (see `FIRST_ACTIVATIONS`).
     """
     if pooling not in POOLINGS:
         raise ValueError(f"{arch}: pooling must be one of {POOLINGS}, got {pooling!r}")
@@ -117,15 +124,20 @@ def _stack(
         raise ValueError(f"{arch}: padding must be one of {PADDINGS}, got {padding!r}")
     if not 0.0 <= dropout < 1.0:
         raise ValueError(f"{arch}: dropout must be in [0, 1), got {dropout!r}")
+    if first_activation not in FIRST_ACTIVATIONS:
+        raise ValueError(f"{arch}: first_activation must be one of {FIRST_ACTIVATIONS}, got {first_activation!r}")
     _check_length(arch, sequence_length, blocks, padding)
     pool_layer = keras.layers.MaxPooling1D if pooling == "max" else keras.layers.AveragePooling1D
     layers = [keras.layers.Input(shape=(sequence_length, 4), name="onehot")]
     for i, (filters, kernel, pool) in enumerate(blocks, start=1):
+        activation = first_activation if i == 1 else "relu"
         layers.append(
             keras.layers.Conv1D(
-                filters, kernel, padding=padding, activation="relu", kernel_initializer=initializer, name=f"conv{i}"
+                filters, kernel, padding=padding, activation=activation, kernel_initializer=initializer, name=f"conv{i}"
             )
         )
+        if batch_norm:  # after the activation, so conv layer outputs stay the activation maps
+            layers.append(keras.layers.BatchNormalization(name=f"bn{i}"))
         if pool > 1:
             layers.append(pool_layer(pool, name=f"pool{i}"))
     layers.append(keras.layers.Flatten(name="flatten"))
@@ -167,6 +179,9 @@ def basset(
     scale: float = 1.0,
     padding: str = "same",
     dropout: float = 0.3,
+    first_activation: str = "relu",
+    batch_norm: bool = False,
+    initializer: str = "glorot_uniform",
 ):
     """Basset-like CNN (Kelley et al. 2016): 3 conv layers, a long first kernel.
 
@@ -175,7 +190,8 @@ def basset(
     """
     s = scale
     blocks = [(_width(300, s), int(kernel_width), 3), (_width(200, s), 11, 4), (_width(200, s), 7, 4)]
-    return _stack("basset", sequence_length, blocks, [_width(1000, s)] * 2, pooling, padding, dropout)
+    return _stack("basset", sequence_length, blocks, [_width(1000, s)] * 2, pooling, padding, dropout, initializer,
+                  first_activation=first_activation, batch_norm=batch_norm)
 
 
 @ARCHITECTURES.register("beluga")
@@ -187,6 +203,9 @@ def beluga(
     scale: float = 1.0,
     padding: str = "same",
     dropout: float = 0.2,
+    first_activation: str = "relu",
+    batch_norm: bool = False,
+    initializer: str = "he_uniform",
 ):
     """DeepSEA Beluga-like CNN (Zhou et al. 2018): six width-8 conv layers in three pairs.
 
@@ -206,7 +225,8 @@ def beluga(
         (_width(640, s), 8, 0),
         (_width(640, s), 8, 0),
     ]
-    return _stack("beluga", sequence_length, blocks, [_width(2003, s)], pooling, padding, dropout, "he_uniform")
+    return _stack("beluga", sequence_length, blocks, [_width(2003, s)], pooling, padding, dropout, initializer,
+                  first_activation=first_activation, batch_norm=batch_norm)
 
 
 @ARCHITECTURES.register("shallow")
@@ -219,6 +239,9 @@ def shallow(
     padding: str = "same",
     dropout: float = 0.2,
     n_conv: int = 3,
+    first_activation: str = "relu",
+    batch_norm: bool = False,
+    initializer: str = "glorot_uniform",
 ):
     """A shallow CNN of `n_conv` short-kernel conv layers (interpret-benchmark's simulated-data model).
 
@@ -230,7 +253,8 @@ def shallow(
     s = scale
     blocks = [(_width(64, s), int(kernel_width), 0)] + [(_width(64, s), 5, 0)] * (int(n_conv) - 1)
     blocks[-1] = (blocks[-1][0], blocks[-1][1], 4)
-    return _stack("shallow", sequence_length, blocks, [_width(64, s)], pooling, padding, dropout)
+    return _stack("shallow", sequence_length, blocks, [_width(64, s)], pooling, padding, dropout, initializer,
+                  first_activation=first_activation, batch_norm=batch_norm)
 
 
 class _GkmSvmEntry:
@@ -246,6 +270,7 @@ class _GkmSvmEntry:
         "solver": "nystrom",
         "n_components": 300,
         "max_train": 1000,
+        "train_fraction": 0.9,  # each seed fits a different subsample, even on small tasks
         "max_test": 500,
     }
 

@@ -4,6 +4,7 @@
     python -m baselines train oct4 basset [--seed 0] [--profile default] [--set kernel_width=8]
     python -m baselines show oct4 basset [--png curve.png]
     python -m baselines bench [--profile default] [--tasks oct4,mafk,simplified] [--cold]
+    python -m baselines check [--tasks default,stress] [--seeds 0,1,2] [--archs basset,beluga,shallow,gkmsvm]
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     bench.add_argument("--archs", default=None, help="comma-separated architectures (default: all)")
     bench.add_argument("--seed", type=int, default=0, help="training seed (default: %(default)r)")
     bench.add_argument("--cold", action="store_true", help="train into a fresh temporary models directory, so every model is trained")
+    _check_parser(sub)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
@@ -43,6 +45,8 @@ def main(argv: list[str] | None = None) -> int:
             return _train(args)
         if args.command == "show":
             return _show(args)
+        if args.command == "check":
+            return _check(args)
         from benchmark.bench_models import run_bench  # noqa: PLC0415
 
         archs = args.archs.split(",") if args.archs else None
@@ -51,6 +55,64 @@ def main(argv: list[str] | None = None) -> int:
         message = error.args[0] if isinstance(error, KeyError) and error.args else error
         print(f"error: {message}", file=sys.stderr)
         return 2
+
+
+CHECK_HELP = """\
+Train every architecture on every task with several seeds (or load them from the
+cache) and print one row per task x architecture: the test auROC's mean and SD
+over the seeds, gkm-SVM's mean on the same task, the epochs each seed ran, the
+CPU seconds per model (~0 when loaded from the cache), and a verdict against the
+bar of issue 10: mean >= --min-auroc, mean >= gkm-SVM mean - 0.02, and on the
+default tasks (oct4, mafk, simplified) SD <= 0.02. gkm-SVM "seeds" are different
+seeded training subsamples. Exit status 1 if some Keras row misses the bar.
+
+--tasks takes task names and two groups: "default" (oct4, mafk, simplified) and
+"stress" (tasks/specs/stress_*.toml: oct4 and mafk cut to 500 and 1,000 peaks
+per class, and a 400 bp simplified task). A cold default check on 2 cores trains
+about 100 models; models are cached, so a second run only reads them.
+"""
+
+
+def _check_parser(sub) -> None:
+    check = sub.add_parser(
+        "check", help="train every architecture on default and stress tasks with 3 seeds; table of test auROC",
+        description=CHECK_HELP, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    check.add_argument("--tasks", default="default,stress", help="comma-separated tasks or groups default, stress (default: %(default)r)")
+    check.add_argument("--archs", default=None, help="comma-separated architectures (default: every registered one, gkm-SVM included)")
+    check.add_argument("--seeds", default="0,1,2", help="comma-separated training seeds (default: %(default)r)")
+    check.add_argument("--gkm-seeds", default=None, help="gkm-SVM seeds (training subsamples), e.g. 0 to fit one (default: --seeds)")
+    check.add_argument("--profile", default="default", help="model profile (default: %(default)r)")
+    check.add_argument("--min-auroc", type=float, default=None, help="fidelity threshold (default: 0.75)")
+    check.add_argument(
+        "--set", action="append", default=[], metavar="KEY=VALUE",
+        help="override a Keras parameter or training setting, e.g. first_activation=exponential (repeatable)",
+    )
+    check.add_argument("--cold", action="store_true", help="train into a fresh temporary models directory, so every model is trained")
+
+
+def _check(args) -> int:
+    import tempfile  # noqa: PLC0415
+
+    from baselines.check import DEFAULT_TASKS, MIN_AUROC, STRESS_TASKS, failures, format_table, run_check  # noqa: PLC0415
+
+    groups = {"default": DEFAULT_TASKS, "stress": STRESS_TASKS}
+    names = [n.strip() for n in args.tasks.split(",") if n.strip()]
+    task_list = [t for n in names for t in groups.get(n, (n,))]
+    seeds = [int(s) for s in args.seeds.split(",") if s.strip()]
+    if not seeds or any(s < 0 for s in seeds):
+        raise ValueError(f"--seeds expects comma-separated non-negative integers, got {args.seeds!r}")
+    archs = [a.strip() for a in args.archs.split(",")] if args.archs else None
+    min_auroc = MIN_AUROC if args.min_auroc is None else args.min_auroc
+    with tempfile.TemporaryDirectory(prefix="motifbench-check-") as tmp:
+        gkm_seeds = None if args.gkm_seeds is None else [int(s) for s in args.gkm_seeds.split(",") if s.strip()]
+        rows = run_check(task_list, archs, seeds, args.profile, Path(tmp) if args.cold else None, _overrides(args.set),
+                         gkm_seeds=gkm_seeds)
+    print(format_table(rows, min_auroc))
+    missed = failures(rows, min_auroc)
+    print(f"\n{len(rows) - len(missed)} of {len(rows)} rows meet the bar" if not missed else
+          f"\n{len(missed)} Keras row(s) miss the bar: " + ", ".join(f"{r.task}/{r.arch}" for r in missed))
+    return 1 if missed else 0
 
 
 def _model_options(cmd: argparse.ArgumentParser) -> None:

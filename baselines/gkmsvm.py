@@ -21,7 +21,9 @@ Settings (the ``params`` of a gkm-SVM, see `baselines.profiles`): ``kernel``
 (gkmsvm-lite kernel alias, default "estimated" = LS-GKM's -t 2), ``l``,
 ``k``, ``d``, ``C``, ``solver`` ("nystrom", "auto", "libsvm", "smo"),
 ``n_components`` (Nyström landmarks), ``max_train`` (a seeded, class-balanced
-subsample of the training split, None = all) and ``max_test`` (a seeded
+subsample of the training split, None = all), ``train_fraction`` (the
+subsample is at most this share of the split, so seeds differ on small tasks
+too) and ``max_test`` (a seeded
 subsample of the test split on which fidelity is measured, None = all).
 """
 
@@ -68,6 +70,22 @@ def balanced_subsample(y: np.ndarray, max_n: int | None, seed: int) -> np.ndarra
     return np.sort(chosen)
 
 
+def training_rows(y: np.ndarray, max_train: int | None, train_fraction: float, seed: int) -> np.ndarray:
+    """Sorted rows of the training split a gkm-SVM of this `seed` fits on.
+
+    A seeded, class-balanced subsample (`balanced_subsample`) of at most
+    `max_train` rows and at most `train_fraction` of the split, so that
+    different seeds fit different subsamples even when the split is smaller
+    than `max_train` (the small stress tasks): a gkm-SVM's "seed" is its
+    training subsample.
+    """
+    if not 0.0 < train_fraction <= 1.0:
+        raise ValueError(f"gkmsvm: train_fraction must be in (0, 1], got {train_fraction!r}")
+    cap = int(np.floor(train_fraction * len(y)))
+    limit = cap if max_train is None else min(int(max_train), cap)
+    return balanced_subsample(y, None if limit >= len(y) else limit, seed)
+
+
 def fit_gkmsvm(X: np.ndarray, y: np.ndarray, params: dict, seed: int, progress: bool = False):
     """Fit a gkm-SVM on (N, L, 4) one-hot X and (N,) 0/1 y.
 
@@ -81,7 +99,7 @@ def fit_gkmsvm(X: np.ndarray, y: np.ndarray, params: dict, seed: int, progress: 
         raise ValueError(
             f"gkmsvm: l-mer length l={params['l']} is longer than the sequences ({X.shape[1]} bp); lower l"
         )
-    rows = balanced_subsample(y, params["max_train"], seed)
+    rows = training_rows(y, params["max_train"], params.get("train_fraction", 1.0), seed)
     Xc = np.ascontiguousarray(X[rows].transpose(0, 2, 1))
     yc = y[rows]
     start = time.perf_counter()

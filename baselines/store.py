@@ -33,7 +33,7 @@ from tasks.cache import atomic_directory, cache_root, content_hash, file_lock
 log = logging.getLogger(__name__)
 
 #: Bump when a change to this package changes what a trained model is.
-BASELINES_CODE_VERSION = "2"
+BASELINES_CODE_VERSION = "3"
 
 
 # --------------------------------------------------------------------------- settings and keys

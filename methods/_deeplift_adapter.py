@@ -77,7 +77,42 @@ def _patch_deeplift() -> None:
                     module.tf = tf.compat.v1
         deeplift.util.get_session = _current_session
         _deeplift_equal_multipliers.install()
+        _register_exponential()
         _PATCHED = True
+
+
+def _register_exponential() -> None:
+    """Teach deeplift's Keras converter the "exponential" activation (it knows relu, sigmoid,
+    tanh, softmax, linear only).
+
+    Models with an exponential first layer (Koo & Ploenzke 2021,
+    ``first_activation="exponential"`` in `baselines.architectures`) convert to
+    an `Exponential` nonlinearity: exp forward, exp' = exp for the gradient;
+    Rescale, RevealCancel and Gradient are deeplift's generic Activation rules,
+    which only need those two. The converter's name -> layer lookup is a
+    module function building a dict, so it is wrapped, not edited.
+    """
+    from deeplift.conversion import kerasapi_conversion as kc  # noqa: PLC0415
+    from deeplift.layers.activations import Activation  # noqa: PLC0415
+
+    class Exponential(Activation):
+        def _build_activation_vars(self, input_act_vars):
+            return tf.math.exp(input_act_vars)
+
+        def _get_gradient_at_activation(self, activation_vars):
+            return tf.math.exp(activation_vars)
+
+    def exponential_conversion(name, verbose, nonlinear_mxts_mode, **kwargs):
+        return [Exponential(name=name, verbose=verbose, nonlinear_mxts_mode=nonlinear_mxts_mode)]
+
+    known = kc.activation_to_conversion_function
+
+    def activation_to_conversion_function(activation_name):
+        if activation_name.lower() == "exponential":
+            return exponential_conversion
+        return known(activation_name)
+
+    kc.activation_to_conversion_function = activation_to_conversion_function
 
 
 def _current_session() -> Any:

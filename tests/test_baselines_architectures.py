@@ -59,7 +59,7 @@ def test_unknown_architecture_lists_valid_names():
 
 
 def test_unknown_parameter_lists_valid_ones():
-    with pytest.raises(ValueError, match="'kernel'.*valid parameters: dropout, kernel_width, padding, pooling, scale"):
+    with pytest.raises(ValueError, match="'kernel'.*valid parameters: batch_norm, dropout, first_activation, initializer, kernel_width, padding, pooling, scale"):
         build_network("basset", 200, kernel=5)
     with pytest.raises(ValueError, match="unknown parameter 'kernel_size'.*kernel_width.*training settings: .*epochs"):
         resolve_settings("beluga", "default", kernel_size=5)

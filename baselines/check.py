@@ -1,0 +1,136 @@
+"""``python -m baselines check``: does every architecture learn every task, seed after seed?
+
+Trains (or loads from the cache) each architecture on each task with each seed
+and prints one row per task x architecture: the mean and standard deviation of
+the test auROC over the seeds, gkm-SVM's mean on the same task, and whether
+the row meets the bar of issue 10:
+
+- mean >= `min_auroc` (the fidelity threshold, default 0.75);
+- mean >= gkm-SVM's mean - `gkm_margin` (default 0.02);
+- on the default tasks (oct4, mafk, simplified) also SD <= `max_sd` (0.02).
+
+A gkm-SVM's "seeds" are different seeded training subsamples (see
+`baselines.gkmsvm.balanced_subsample`), so its SD is the spread of a
+resampled fit. CPU seconds are the training process's own (user + system,
+`time.process_time`, all threads); a model loaded from the cache costs ~0 and
+is shown as such.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tqdm.auto import tqdm
+
+#: The tasks on the default board; the seed-to-seed SD bar applies to these only.
+DEFAULT_TASKS = ("oct4", "mafk", "simplified")
+#: Small and long tasks built from the embedded data (tasks/specs/stress_*.toml).
+STRESS_TASKS = ("stress_oct4_500", "stress_oct4_1000", "stress_mafk_500", "stress_mafk_1000", "stress_simplified_400")
+MIN_AUROC = 0.75
+GKM_MARGIN = 0.02
+MAX_SD = 0.02
+
+
+@dataclass
+class Row:
+    """One task x architecture: test auROCs and CPU seconds per seed."""
+
+    task: str
+    arch: str
+    aurocs: list[float] = field(default_factory=list)
+    cpu_seconds: list[float] = field(default_factory=list)
+    epochs: list[int] = field(default_factory=list)
+
+    @property
+    def mean(self) -> float:
+        return statistics.fmean(self.aurocs) if self.aurocs else float("nan")
+
+    @property
+    def sd(self) -> float:
+        return statistics.stdev(self.aurocs) if len(self.aurocs) > 1 else 0.0
+
+
+def verdict(row: Row, gkm_mean: float | None, default_task: bool, min_auroc: float = MIN_AUROC,
+            gkm_margin: float = GKM_MARGIN, max_sd: float = MAX_SD) -> str:
+    """"ok" or the reasons a Keras row misses the bar, e.g. "< 0.75; < gkm-0.02"."""
+    reasons = []
+    if row.mean < min_auroc:
+        reasons.append(f"< {min_auroc:g}")
+    if gkm_mean is not None and row.mean < gkm_mean - gkm_margin:
+        reasons.append(f"< gkm-{gkm_margin:g}")
+    if default_task and row.sd > max_sd:
+        reasons.append(f"SD > {max_sd:g}")
+    return "; ".join(reasons) or "ok"
+
+
+def run_check(
+    tasks: list[str],
+    archs: list[str] | None = None,
+    seeds: list[int] = (0, 1, 2),
+    profile: str = "default",
+    root: Path | None = None,
+    overrides: dict | None = None,
+    progress: bool = True,
+    gkm_seeds: list[int] | None = None,
+) -> list[Row]:
+    """Train/load every (task, architecture, seed) and return one Row per task x architecture.
+
+    archs None: every registered architecture (Keras ones and gkm-SVM).
+    overrides: architecture parameters or training settings for the Keras
+    models (e.g. ``{"first_activation": "exponential"}``); gkm-SVM ignores them.
+    gkm_seeds: the gkm-SVM's seeds (training subsamples); None = `seeds`.
+    """
+    import tasks as task_registry  # noqa: PLC0415
+    from baselines.architectures import ARCHITECTURES, arch_kind  # noqa: PLC0415
+    from baselines.store import get_model, load_history  # noqa: PLC0415
+
+    archs = list(archs or ARCHITECTURES.names())
+    overrides = dict(overrides or {})
+    rows = {(t, a): Row(t, a) for t in tasks for a in archs}
+    gkm_seeds = list(seeds if gkm_seeds is None else gkm_seeds)
+    jobs = [(t, a, s) for t in tasks for a in archs for s in (gkm_seeds if arch_kind(a) != "keras" else seeds)]
+    bar = tqdm(jobs, desc="check", unit="model", disable=not progress)
+    datasets = {}
+    for task, arch, seed in bar:
+        bar.set_postfix_str(f"{task} {arch} s{seed}")
+        if task not in datasets:
+            datasets[task] = task_registry.build(task, progress=False)
+        extra = overrides if arch_kind(arch) == "keras" else {}
+        cpu = time.process_time()
+        model = get_model(datasets[task], arch, seed=seed, profile=profile, progress=False, root=root, **extra)
+        row = rows[(task, arch)]
+        row.cpu_seconds.append(time.process_time() - cpu)
+        row.aurocs.append(float(model.fidelity["test_auroc"]))
+        history = load_history(model)
+        row.epochs.append(int(history.get("epochs_run", 0)))
+    bar.close()
+    return list(rows.values())
+
+
+def format_table(rows: list[Row], min_auroc: float = MIN_AUROC) -> str:
+    """The check table as Markdown: task, arch, seeds, mean, SD, gkm-SVM mean, epochs, CPU s/model, verdict."""
+    gkm = {r.task: r.mean for r in rows if r.arch == "gkmsvm"}
+    lines = [
+        "| task | arch | seeds | test auROC mean | SD | gkm-SVM mean | epochs | CPU s / model | verdict |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        gkm_mean = gkm.get(r.task)
+        is_gkm = r.arch == "gkmsvm"
+        mark = "(gkm-SVM)" if is_gkm else verdict(r, gkm_mean, r.task in DEFAULT_TASKS, min_auroc)
+        epochs = "-" if is_gkm else "/".join(str(e) for e in r.epochs)
+        lines.append(
+            f"| {r.task} | {r.arch} | {len(r.aurocs)} | {r.mean:.3f} | {r.sd:.3f} | "
+            f"{'-' if gkm_mean is None else f'{gkm_mean:.3f}'} | {epochs} | "
+            f"{statistics.fmean(r.cpu_seconds):.1f} | {mark} |"
+        )
+    return "\n".join(lines)
+
+
+def failures(rows: list[Row], min_auroc: float = MIN_AUROC) -> list[Row]:
+    """Keras rows that miss the bar."""
+    gkm = {r.task: r.mean for r in rows if r.arch == "gkmsvm"}
+    return [r for r in rows if r.arch != "gkmsvm" and verdict(r, gkm.get(r.task), r.task in DEFAULT_TASKS, min_auroc) != "ok"]
