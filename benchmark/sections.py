@@ -206,8 +206,25 @@ def fidelity_section(records: list[dict]) -> list[str]:
             "and finding.", "",
             "Used instances are counted at each threshold (share of the logit gap); overlapping instances are shuffled "
             "together as one block, and 'in shared blocks' counts the instances that overlap another.", "",
+            *fidelity_summary(tables.fidelity_rows(records)),
             md_table(rows, ["task", "model", "seed", "arch", "first kernel", "test auROC", "test auPRC", "hits used",
                             *[f"used at {f}" for f in fractions], "in shared blocks", "model key", "left out"]), ""]
+
+
+def fidelity_summary(rows: list[dict]) -> list[str]:
+    """Test auROC per task x model variant over its seeds (mean, SD, seeds) beside gkm-SVM's mean on the task."""
+    by_variant: dict[tuple, list[float]] = {}
+    for row in rows:
+        if row["auroc"] is not None:
+            by_variant.setdefault((row["task"], row["model"]), []).append(float(row["auroc"]))
+    gkm = {task: np.mean(values) for (task, model), values in by_variant.items() if model == "gkmsvm"}
+    table = [[task, model, f3(np.mean(values)), f3(np.std(values, ddof=1)) if len(values) > 1 else "–", len(values),
+              f3(gkm[task]) if task in gkm else "–"]
+             for (task, model), values in sorted(by_variant.items()) if model != "gkmsvm"]
+    if not table:
+        return []
+    return ["Test auROC over seeds (SD: sample standard deviation across seeds):", "",
+            md_table(table, ["task", "model", "mean test auROC", "SD", "seeds", "gkm-SVM mean"]), ""]
 
 
 def sanity_section(records: list[dict]) -> list[str]:
