@@ -55,7 +55,7 @@ def _put(name: str, entry) -> None:
     """Register `entry`; a BYO entry of the same name is replaced (a run file read again)."""
     if name in ARCHITECTURES and getattr(ARCHITECTURES[name], "source_sha256", None) is None:
         raise ValueError(f"model id {name!r} is a built-in architecture; give your model another id")
-    ARCHITECTURES._entries[name] = entry
+    ARCHITECTURES.replace(name, entry)
 
 
 def register_architecture_file(name: str, path: str | Path) -> str:
@@ -88,11 +88,11 @@ def register_architecture_file(name: str, path: str | Path) -> str:
 
 
 def _register_python(path: Path, digest: str) -> str:
-    before = {n: ARCHITECTURES._entries[n] for n in ARCHITECTURES.names()}
+    before = dict(ARCHITECTURES.items())
     # the same file read again (another run file, or a re-read) re-registers its builder
-    for n, entry in list(ARCHITECTURES._entries.items()):
+    for n, entry in ARCHITECTURES.items():
         if getattr(entry, "source_path", None) == str(path):
-            del ARCHITECTURES._entries[n]
+            ARCHITECTURES.remove(n)
             before.pop(n, None)
     module_name = f"motifbench_user_arch_{digest[:12]}"
     spec = importlib.util.spec_from_file_location(module_name, path)
@@ -102,14 +102,14 @@ def _register_python(path: Path, digest: str) -> str:
     except Exception as error:
         raise ModelFileError(f"{path}: importing it failed: {type(error).__name__}: {error}") from None
     sys.modules[module_name] = module
-    added = [n for n in ARCHITECTURES.names() if n not in before or ARCHITECTURES._entries[n] is not before[n]]
+    added = [n for n in ARCHITECTURES.names() if n not in before or ARCHITECTURES[n] is not before[n]]
     if len(added) != 1:
         raise ModelFileError(
             f"{path}: a Python architecture file must register exactly one builder with "
             f"@ARCHITECTURES.register('name') (from baselines.architectures import ARCHITECTURES); it registered "
             f"{len(added)}{': ' + ', '.join(added) if added else ''}"
         )
-    builder = ARCHITECTURES._entries[added[0]]
+    builder = ARCHITECTURES[added[0]]
     builder.source_sha256 = digest
     builder.source_path = str(path)
     return added[0]

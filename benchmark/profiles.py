@@ -27,6 +27,10 @@ from typing import Any, Iterable
 from benchmark.results import Cell
 
 
+#: Test auROC a model needs before its cells are ranked, unless a run file sets another.
+DEFAULT_FIDELITY_THRESHOLD = 0.75
+
+
 @dataclass(frozen=True)
 class ModelVariant:
     """A model to explain: an architecture with overrides, e.g. ``basset_k8``."""
@@ -84,7 +88,7 @@ class GridProfile:
     skip: tuple = ()
     description: str = ""
     methods: tuple | None = None
-    fidelity_threshold: float = 0.75
+    fidelity_threshold: float = DEFAULT_FIDELITY_THRESHOLD
     cell_timeout: float | None = 1800.0
     source: str = ""
     task_refs: tuple = ()

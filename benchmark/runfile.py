@@ -151,7 +151,7 @@ def read_run(name_or_path: str | os.PathLike):
     Relative paths (task specs, model files) are resolved against the folder of
     the file that names them (a ``base`` file's paths against its own folder).
     """
-    from benchmark.profiles import Ablation, GridProfile, ModelVariant  # noqa: PLC0415
+    from benchmark.profiles import DEFAULT_FIDELITY_THRESHOLD, Ablation, GridProfile, ModelVariant  # noqa: PLC0415
 
     path = find_run(name_or_path)
     table = _read_table(path)
@@ -180,9 +180,9 @@ def read_run(name_or_path: str | os.PathLike):
     timeout = get("cell_timeout", DEFAULT_CELL_TIMEOUT)
     if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout < 0:
         raise RunFileError(f"{where('cell_timeout')} = {timeout!r}: seconds per cell, >= 0 (0: no limit)")
-    threshold = get("fidelity_threshold", 0.75)
+    threshold = get("fidelity_threshold", DEFAULT_FIDELITY_THRESHOLD)
     if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not 0.0 <= threshold <= 1.0:
-        raise RunFileError(f"{where('fidelity_threshold')} = {threshold!r}: a test auROC between 0 and 1 (default 0.75)")
+        raise RunFileError(f"{where('fidelity_threshold')} = {threshold!r}: a test auROC between 0 and 1 (default {DEFAULT_FIDELITY_THRESHOLD})")
     seeds = tuple(_int(s, where("seeds"), 0) for s in _list(get("seeds", [0]), where("seeds"), int))
     if not seeds:
         raise RunFileError(f"{where('seeds')}: give at least one seed")

@@ -25,6 +25,7 @@ from collections import defaultdict
 import numpy as np
 
 from benchmark import stats
+from benchmark.profiles import DEFAULT_FIDELITY_THRESHOLD
 
 HEADLINE = ("observed", "all_hits", "abs")
 PROJECTIONS = ("observed", "max_abs")
@@ -32,7 +33,7 @@ LEGACY_PROJECTION = {"gradient": "max_abs"}
 #: `gradient` returns grad x input's array (hypothetical contributions = the gradient); only the projection differed.
 #: Rows are shown under grad_x_input's name: its max |.| projection *is* saliency.
 ALIASES = {"gradient": "grad_x_input"}
-FIDELITY_THRESHOLD = 0.75
+FIDELITY_THRESHOLD = DEFAULT_FIDELITY_THRESHOLD  # results that do not carry their run's threshold
 CONTROLS = ("random", "centre_prior", "pwm_scan")
 
 

@@ -36,6 +36,15 @@ class Registry:
         self._entries[name] = obj
         return obj
 
+    def replace(self, name: str, obj: Any) -> Any:
+        """Register `obj` under `name`, replacing whatever was there (a user's file read again); returns `obj`."""
+        self._entries[name] = obj
+        return obj
+
+    def remove(self, name: str) -> None:
+        """Forget `name` (no error if it was never registered)."""
+        self._entries.pop(name, None)
+
     def register(self, name: str) -> Callable[[Any], Any]:
         """Decorator form of `add`."""
         return lambda obj: self.add(name, obj)
