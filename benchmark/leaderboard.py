@@ -26,7 +26,7 @@ import os
 import sys
 from pathlib import Path
 
-from benchmark import findings, headline, sections, tables
+from benchmark import activation, findings, headline, sections, tables
 from benchmark.sections import REPRODUCE
 from benchmark.trust import file_problems, grid_profile_of, prune, trusted_records  # noqa: F401 (re-exported)
 from tasks.cache import REPO_ROOT
@@ -79,7 +79,7 @@ def render_all(records: list[dict], problems: list[str] | None = None, results_l
         "groups": ["# Per task × model", "", *sections.per_group_section(records)[2:]],
         "ablations": ["# Ablations", "", *sections.reference_ablation_section(records, page_figures_prefix),
                       *sections.param_ablation_section(records), *sections.simplified_vs_realistic_section(records),
-                      *sections.kernel_width_section(records, page_figures_prefix)],
+                      *sections.kernel_width_section(records, page_figures_prefix), *activation.activation_section(records)],
         "models": ["# Tasks and models", "", *sections.legend_section(data), *sections.fidelity_section(records),
                    *sections.sanity_section(records)],
         "provenance": ["# Provenance", "", *sections.failures_section(records), *sections.problems_section(problems),

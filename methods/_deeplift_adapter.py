@@ -327,7 +327,17 @@ def _sequential_layer_configs(network: Any, model_config: Any) -> list[dict]:
     for layer_config in kept:
         layer = network.get_layer(layer_config["config"]["name"])
         layer_config["config"]["weights"] = layer.get_weights()
+        _scalar_batchnorm_axis(layer_config)
     return kept
+
+
+def _scalar_batchnorm_axis(layer_config: dict) -> None:
+    """Keras 3 stores BatchNormalization's axis as a list ([-1]); deeplift's converter wants an int."""
+    config = layer_config["config"]
+    if layer_config["class_name"] == "BatchNormalization" and isinstance(config.get("axis"), (list, tuple)):
+        if len(config["axis"]) != 1:
+            raise ValueError(f"layer {config['name']!r}: deeplift converts BatchNormalization over one axis, got {config['axis']}")
+        config["axis"] = int(config["axis"][0])
 
 
 def _insert_functional_weights(network: Any, model_config: dict) -> None:
@@ -336,6 +346,7 @@ def _insert_functional_weights(network: Any, model_config: dict) -> None:
             raise ValueError(f"nested model {layer_config['config']['name']!r}: the deeplift adapter converts flat models only")
         if layer_config["class_name"] != "InputLayer":
             layer_config["config"]["weights"] = network.get_layer(layer_config["config"]["name"]).get_weights()
+            _scalar_batchnorm_axis(layer_config)
 
 
 def hypothetical_from_multipliers(mult: np.ndarray, refs: np.ndarray) -> np.ndarray:

@@ -324,3 +324,29 @@ def test_repository_readme_headline_is_rendered_from_results():
     assert leaderboard.README in files
     block = files[leaderboard.README].split(leaderboard.README_BEGIN)[1].split(leaderboard.README_END)[0]
     assert "The paper's findings" in block and "| 1 " in block
+
+
+def test_activation_study_pairs_exp_with_its_relu_control_by_task_and_seed(tmp_path):
+    from benchmark import activation
+
+    directory = tmp_path / "act"
+    seed = 0
+    mask = _truth(4)
+    for model, boost in (("basset_bn", 0.0), ("basset_exp", 1.0)):
+        for model_seed in range(N_MODELS):
+            for (method, reference), quality in (((("grad_x_input", "none"), 1.0), (("gradcam", "none"), 1.0))):
+                seed += 1
+                gain = boost if method == "grad_x_input" else 0.0  # exp helps grad x input only
+                results.save(directory, *_record("oct4", model, method, reference, quality + gain, mask, seed, model_seed=model_seed))
+    # a chance-level exp model is gated out, so its pair drops
+    seed += 1
+    results.save(directory, *_record("oct4", "basset_exp", "grad_x_input", "none", 5.0, mask, seed, model_seed=N_MODELS, auroc=0.5))
+    records, _ = results.load_all(directory)
+    rows = {r["config"]: r for r in activation.activation_rows(records)}
+    gxi, cam = rows["grad_x_input-none"], rows["gradcam-none"]
+    assert gxi["n_pairs"] == N_MODELS and gxi["above"] == N_MODELS and gxi["ci_low"] > 0 and gxi["p_value"] < 0.05
+    assert gxi["treated"] > gxi["control"]
+    assert cam["n_pairs"] == N_MODELS and cam["ci_low"] < 0 < cam["ci_high"]
+    text = "\n".join(activation.activation_section(records))
+    assert "## Exponential first-layer activation" in text and "grad_x_input-none" in text
+    assert activation.activation_section([r for r in records if r["cell"]["model"] != "basset_bn"]) == []

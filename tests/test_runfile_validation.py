@@ -25,7 +25,7 @@ def test_builtin_profiles_are_run_files_and_default_has_three_seeds():
     assert set(profiles.PROFILES) >= {"smoke", "default", "paper"}
     default = profiles.get_profile("default")
     assert default.seeds == (0, 1, 2) and default.tasks[:3] == ("oct4", "mafk", "simplified")
-    assert [m.id for m in default.models] == ["basset", "beluga", "shallow", "basset_k8", "basset_exp", "gkmsvm"]
+    assert [m.id for m in default.models] == ["basset", "beluga", "shallow", "basset_k8", "basset_exp", "basset_bn", "gkmsvm"]
     paper = profiles.get_profile("paper")
     assert paper.n_eval == 2000 and paper.model_profile == "paper" and paper.tasks == ("paper_template",)
     assert profiles.get_profile("smoke").fidelity_threshold == 0.75  # the default threshold
