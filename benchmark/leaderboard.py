@@ -5,7 +5,7 @@ Usage::
     python -m benchmark.leaderboard                 # results/ -> leaderboard.md, docs/board/*.md, README headline, docs/figures/*.png
     python -m benchmark.leaderboard --check         # exit 1 if any of the markdown is not what results/ gives,
                                                     # or a result file fails its digest or the schema
-    python -m benchmark.leaderboard --prune         # delete results of cells no longer in the grid
+    python -m benchmark.leaderboard --prune         # delete results of cells no longer in the grid, and killed writes' leftovers
     python -m benchmark.leaderboard --results-dir .cache/results-smoke --output /tmp/lb.md --no-figures
 
 leaderboard.md opens with the answer (overall ranking with CIs, the findings
@@ -209,7 +209,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--check-files", action="store_true",
                         help="exit 1 if a result file is edited (digest), corrupt or invalid (leaderboard.md not compared)")
     parser.add_argument("--prune", action="store_true",
-                        help="delete result files of cells no longer in the profile's grid, then render")
+                        help="delete result files of cells no longer in the profile's grid and temporary files left by killed runs, then render")
     parser.add_argument("--profile", default="default", help="grid the results belong to (default: %(default)s)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")

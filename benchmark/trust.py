@@ -82,4 +82,17 @@ def prune(results_dir: Path, profile: str = "default") -> list[Path]:
             path = results_dir / record["_path"]
             path.unlink()
             removed.append(path)
-    return removed
+    return removed + remove_write_leftovers(results_dir)
+
+
+def remove_write_leftovers(results_dir: Path) -> list[Path]:
+    """Delete the temporary files a killed run left beside result files (``.<name>.json.<random>``).
+
+    `tasks.cache.write_json_atomic` writes to such a file and renames it into
+    place; readers skip dot files, so a leftover is never read, only clutter.
+    Call it when no run writes to `results_dir`. Returns the deleted paths.
+    """
+    leftovers = sorted(p for p in Path(results_dir).rglob(".*.json.*") if p.is_file())
+    for path in leftovers:
+        path.unlink()
+    return leftovers

@@ -99,8 +99,10 @@ def test_results_of_cells_no_longer_in_the_grid_are_listed_and_pruned(tmp_path, 
     records, lines = leaderboard.trusted_records(smoke, "smoke")
     assert [r["_path"] for r in records] == [str(kept_cell.relpath())]
     assert any("retired_method" in line and "--prune" in line for line in lines)
-    assert leaderboard.prune(smoke, "smoke") == [gone]
-    assert kept.exists() and not gone.exists()
+    leftover = kept.parent / f".{kept.name}.k1ll3d"  # what write_json_atomic leaves when a run is killed mid-write
+    leftover.write_text("{")
+    assert leaderboard.prune(smoke, "smoke") == [gone, leftover]
+    assert kept.exists() and not gone.exists() and not leftover.exists()
 
 
 def test_verify_catches_a_forged_metric_even_with_a_recomputed_digest(tmp_path):
