@@ -35,6 +35,11 @@ log = logging.getLogger(__name__)
 #: Bump when a change to this package changes what a trained model is.
 BASELINES_CODE_VERSION = "3"
 
+#: Keras training settings a profile may leave out; unset, they change nothing (nor the model's key).
+#: restarts: retrain from a fresh initialisation up to this many times while the best validation auROC
+#: stays below restart_below (a run that never left chance, see `_train_keras`).
+OPTIONAL_TRAINING = {"restarts": 0, "restart_below": 0.0}
+
 
 # --------------------------------------------------------------------------- settings and keys
 
@@ -54,7 +59,7 @@ def resolve_settings(arch: str, profile: str = "default", **overrides) -> tuple[
     for name, value in overrides.items():
         if name in params:
             params[name] = value
-        elif name in training:
+        elif name in training or (kind == KERAS and name in OPTIONAL_TRAINING):
             training[name] = value
         else:
             raise ValueError(
@@ -289,9 +294,7 @@ def _train(dataset, arch, params, training, seed, progress, label) -> tuple[Trai
     X_train, y_train = dataset.split(test=False)
     start = time.perf_counter()
     if kind == KERAS:
-        set_seed(seed)
-        network = build_network(arch, dataset.length, **params)
-        history = fit_keras(network, X_train, y_train, training, seed=seed, progress=progress, label=label)
+        network, history = _train_keras(dataset.length, arch, params, training, seed, X_train, y_train, progress, label)
         X_test, y_test = dataset.split(test=True)
         scores = predict(network, X_test)
         if not np.all(np.isfinite(scores)):
@@ -319,6 +322,38 @@ def _train(dataset, arch, params, training, seed, progress, label) -> tuple[Trai
         fidelity=fidelity(scores, y_test),
         **extra,
     ), history
+
+
+def _train_keras(length, arch, params, training, seed, X_train, y_train, progress, label):
+    """Build and fit a Keras network; with ``restarts`` set, retry runs that stayed at chance.
+
+    Attempt a (0, 1, ...) initialises with seed ``seed + 1000 * a``; the
+    validation split and the epochs' sampling keep `seed`, so attempts differ
+    by their initial weights only. An attempt is kept when its best validation
+    auROC reaches ``restart_below``; if none does, the best attempt is kept.
+    The history records every attempt's best validation auROC. Without
+    ``restarts`` this is one plain run with `seed`.
+    """
+    restarts = int(training.get("restarts", 0))
+    floor = float(training.get("restart_below", 0.0))
+    best = None
+    attempts = []
+    for attempt in range(restarts + 1):
+        set_seed(seed + 1000 * attempt)
+        network = build_network(arch, length, **params)
+        history = fit_keras(network, X_train, y_train, training, seed=seed, progress=progress,
+                            label=label if attempt == 0 else f"{label} (restart {attempt})")
+        score = float(np.nanmax(history["val_auroc"])) if history["val_auroc"] else float("nan")
+        attempts.append(round(score, 6))
+        if best is None or score > best[2]:
+            best = (network, history, score)
+        if not score < floor:  # NaN (one-class validation) counts as a pass: nothing to compare
+            break
+        log.warning("%s: best validation auROC %.3f < %.3f after attempt %d", label, score, floor, attempt + 1)
+    network, history, _ = best
+    if restarts:
+        history["attempts_val_auroc"] = attempts
+    return network, history
 
 
 __all__ = [

@@ -9,7 +9,7 @@ import pytest
 import baselines.store as store
 import methods
 from baselines import build_network, get_model
-from baselines.store import model_key
+from baselines.store import load_history, model_key
 from baselines.synthetic import planted_motif_dataset
 from baselines.tf_setup import keras, set_seed, tf
 from baselines.train import epoch_rows
@@ -145,3 +145,20 @@ def test_deeplift_explains_batch_normalisation(first_activation):
         np.testing.assert_allclose(rescale, shap_hyp, atol=1e-4, rtol=1e-4)
     for hyp in (rescale, shap_hyp):
         assert convergence_error(model, X, refs, hyp) < 1e-3
+
+
+def test_restarts_retry_a_run_below_the_floor_and_leave_unset_keys_alone(few_positives, tmp_path):
+    short = dict(TINY, epochs=1, min_epochs=1)
+    plain = get_model(few_positives, "shallow", progress=False, root=tmp_path, **short)
+    # unset optional settings are not part of the key; set, they are
+    assert model_key(few_positives, "shallow", **short) == plain.key
+    assert model_key(few_positives, "shallow", restarts=0, **short) != plain.key
+    # a floor no run can reach: every attempt runs, the best one is kept and all are recorded
+    retried = get_model(few_positives, "shallow", progress=False, root=tmp_path, restarts=2, restart_below=1.01, **short)
+    history = load_history(retried)
+    assert len(history["attempts_val_auroc"]) == 3
+    assert max(history["attempts_val_auroc"]) == pytest.approx(max(history["val_auroc"]), abs=1e-6)
+    # a floor the first run passes: one attempt, the plain run's weights
+    passed = get_model(few_positives, "shallow", progress=False, root=tmp_path, restarts=2, restart_below=0.0, **short)
+    assert load_history(passed)["attempts_val_auroc"] == history["attempts_val_auroc"][:1]
+    assert all(np.array_equal(a, b) for a, b in zip(plain.network.get_weights(), passed.network.get_weights()))
