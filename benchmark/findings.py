@@ -26,6 +26,11 @@ Verdicts (computed, never written by hand; `verdict`):
 - ``not_less`` (a at or above b): "reproduced" when a is significantly above b,
   "opposite" when significantly below, else "not contradicted (no significant gap)".
 
+A significant paired verdict that one model can overturn (it does not survive
+leaving out any single model, `stats.survives_dropping_any_model`; always the
+case with 6 models) is marked "fragile": it is shown, but it is not a firm
+verdict, and `compare_runs` does not expect it to replicate.
+
 Some findings have other units: F1b pairs basset_k8 with basset on the same
 task and seed (unit: task x seed); F5 compares the gkm-SVM of a task and seed
 with the mean of the CNNs of that task and seed (unit: task x seed, so no
@@ -174,6 +179,17 @@ def verdict(result: dict, expect: str) -> str:
     return "not significant (model level)"
 
 
+def fragile_note(result: dict) -> str:
+    """", fragile (…)" for a significant paired result that one model can overturn, else ""."""
+    means = result.get("unit_means")
+    p = result.get("p_value", float("nan"))
+    if not means or p is None or not np.isfinite(p) or p >= ALPHA:
+        return ""
+    if stats.survives_dropping_any_model(means, ALPHA):
+        return ""
+    return f", fragile (not significant without one of the {len(means)} models)"
+
+
 def _paired_result(units: dict[str, np.ndarray]) -> dict:
     labels = sorted(units)
     result = stats.compare_paired([units[k] for k in labels], n_boot=N_BOOT, seed=0)
@@ -257,6 +273,8 @@ def evaluate_all(records: list[dict], default_threshold: float = tables.FIDELITY
     for row in rows:
         for result in row["views"].values():
             result["verdict"] = verdict(result, row["expect"])
+            if row["expect"] != "close" and _firm(result["verdict"]):
+                result["verdict"] += fragile_note(result)
             if result.get("holm_above") and result.get("holm_below") and row["expect"] != "close":
                 result["verdict"] += f"; models disagree ({result['holm_above']} above, {result['holm_below']} below, Holm)"
     return rows
@@ -286,6 +304,8 @@ def _holm_per_unit(results: list[dict]) -> None:
 
 def _firm(verdict_text: str) -> str | None:
     """The part of a verdict that must replicate: "reproduced" or "opposite" (None for anything weaker)."""
+    if "fragile" in verdict_text:
+        return None
     for word in ("reproduced", "opposite"):
         if verdict_text.startswith(word):
             return word

@@ -30,7 +30,7 @@ SHORT_VERDICT = (
 def short_verdict(text: str) -> str:
     for needle, short in SHORT_VERDICT:
         if needle in text:
-            return short + (" (models disagree)" if "disagree" in text else "")
+            return short + (" (fragile)" if "fragile" in text else "") + (" (models disagree)" if "disagree" in text else "")
     return text
 
 
@@ -135,7 +135,9 @@ def findings_section(rows: list[dict], pages: dict[str, str]) -> list[str]:
             "models of the per-model mean auPRC difference a − b (observed base, |score|, all hits) with a hierarchical-"
             "bootstrap 95% CI; models a>b / a<b; p: two-sided Wilcoxon signed-rank over the per-model differences "
             f"(model level; none below 6 models). Verdict at p < {findings.ALPHA}; 'close' means the CI lies within "
-            f"±{findings.CLOSE}. The last column gives the verdict under the other views. Per-model differences, "
+            f"±{findings.CLOSE}; 'fragile' means the result is not significant once one of its models is left out (so "
+            "with 6 models always): shown, but not a firm verdict. The last column gives the verdict under the other "
+            "views. Per-model differences, "
             f"sequence-level tests (Holm-corrected) and every view: [findings in detail]({pages['findings']}).", "",
             md_table(body, ["id", "finding (paper): a vs b", "effect a − b [95% CI]", "models a>b / a<b",
                             "p (model level)", "verdict", "other views"]), ""]

@@ -25,6 +25,11 @@ Choices (documented once, used everywhere on the board):
   its coverage on simulated data with known between-model variance.
 - **Holm** (`holm`): step-down family-wise correction, used for the
   per-model (sequence-level) tests of every finding.
+- **Robustness** (`survives_dropping_any_model`): a significant model-level
+  result counts as firm only if it stays significant, with the same sign,
+  when any one model is left out. With 6 models a Wilcoxon p < 0.05 needs all
+  six to agree and dropping one leaves too few to test, so such a verdict is
+  fragile by construction: a second set of seeds overturned one (issue 13).
 
 Everything is a plain function of NumPy arrays; seeds are explicit so the
 leaderboard renders the same bytes every time.
@@ -209,3 +214,20 @@ def compare_two_samples(units_a: list[np.ndarray], units_b: list[np.ndarray], n_
     out["ci_low"], out["ci_high"] = interval(ra - rb, level) if len(ra) and len(rb) else (float("nan"), float("nan"))
     out["mean_a"], out["mean_b"] = effect(a), effect(b)
     return out
+
+
+def survives_dropping_any_model(differences, alpha: float = 0.05, min_units: int = MIN_UNITS_WILCOXON) -> bool:
+    """True when the model-level test of (M,) per-model mean differences stays below `alpha`, with the
+    sign of the full effect, after leaving out any one model (leave-one-model-out); False otherwise,
+    including when a subset is too small to test.
+    """
+    d = np.asarray(differences, dtype=np.float64)
+    d = d[np.isfinite(d)]
+    sign = np.sign(d.mean()) if len(d) else 0.0
+    for i in range(len(d)):
+        rest = np.delete(d, i)
+        result = model_level_test(rest, min_units)
+        p = result["p_value"]
+        if not (np.isfinite(p) and p < alpha and np.sign(rest.mean()) == sign):
+            return False
+    return len(d) > 0

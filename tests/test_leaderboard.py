@@ -10,7 +10,7 @@ from benchmark import findings, leaderboard, metrics, results, tables
 from benchmark.results import Cell
 
 N, L = 40, 50
-N_MODELS = 6  # seeds per (task, model): enough for a model-level Wilcoxon test
+N_MODELS = 8  # seeds per (task, model): enough for a model-level Wilcoxon test that survives dropping one model
 
 
 def _truth(seed):
@@ -350,3 +350,21 @@ def test_activation_study_pairs_exp_with_its_relu_control_by_task_and_seed(tmp_p
     text = "\n".join(activation.activation_section(records))
     assert "## Exponential first-layer activation" in text and "grad_x_input-none" in text
     assert activation.activation_section([r for r in records if r["cell"]["model"] != "basset_bn"]) == []
+
+
+def test_a_verdict_one_model_can_overturn_is_fragile_and_not_firm():
+    from benchmark import stats
+
+    six_agree = [0.05, 0.04, 0.06, 0.03, 0.05, 0.02]  # p = 2/64: every model must agree
+    assert not stats.survives_dropping_any_model(six_agree)  # five models cannot be tested
+    many = [0.05, 0.04, 0.06, 0.03, 0.05, 0.02, 0.04, 0.05, 0.03, 0.06]
+    assert stats.survives_dropping_any_model(many)
+    # brute force: the same answer as testing every leave-one-out subset with scipy
+    from scipy.stats import wilcoxon
+    one_against = many[:-1] + [-0.07]
+    brute = all(wilcoxon(np.delete(one_against, i)).pvalue < 0.05 for i in range(len(one_against)))
+    assert stats.survives_dropping_any_model(one_against) == brute
+    result = {"p_value": 2 / 64, "unit_means": six_agree, "effect": 0.04, "n_units": 6, "note": ""}
+    text = findings.verdict(result, "greater") + findings.fragile_note(result)
+    assert text.startswith("reproduced, fragile") and findings._firm(text) is None
+    assert findings._firm("reproduced; models disagree (1 above, 2 below, Holm)") == "reproduced"
