@@ -9,10 +9,11 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run test test-fast bench clean-cache help
+.PHONY: install run replicate test test-fast bench clean-cache help
 
 help:
 	@echo "make run        default profile end to end -> results/, leaderboard.md, docs/figures/"
+	@echo "make replicate  the default grid with seeds 3-5, findings side by side with the board's (seeds 0-2)"
 	@echo "make test       tests of the suite + smoke-profile benchmark (CI runs this)"
 	@echo "make test-fast  tests without the slow tier"
 	@echo "make bench      every method vs its floor -> docs/speed.json + README table; model training times"
@@ -37,6 +38,11 @@ JOBS ?= 2
 
 run: $(STAMP)
 	$(PY) -m pytest benchmark -p no:randomly -p no:cacheprovider --profile default -n $(JOBS) --dist loadgroup -q -rfE
+
+# A second draw of every model: exits 1 if a firm verdict of the board does not replicate.
+replicate: $(STAMP)
+	$(PY) -m pytest benchmark -p no:randomly -p no:cacheprovider --profile replication -n $(JOBS) --dist loadgroup -q -rfE --no-leaderboard
+	$(PY) -m benchmark.findings results:0,1,2 "$$($(PY) -c 'from benchmark.session import default_results_dir as d; print(d("replication"))'):3,4,5"
 
 test: $(STAMP)
 	$(PY) -m pytest tests -q

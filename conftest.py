@@ -321,7 +321,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     writer = config.get_terminal_writer()
     render_wall, render_cpu = time.perf_counter(), time.process_time()
     try:
-        written = write_outputs(results_dir, profile=name)
+        written = write_outputs(results_dir, profile=name, reuse=True)
     except Exception as error:  # the results are safe on disk; say what went wrong
         writer.line(f"motifbench: could not render the leaderboard from {results_dir}: {type(error).__name__}: {error}", red=True)
         return

@@ -135,17 +135,34 @@ def replace_readme_block(text: str, block: list[str]) -> str:
 
 
 def write_outputs(results_dir: Path, profile: str = "default", output: Path | None = None,
-                  figures_dir: Path | None = None, with_figures: bool = True) -> list[Path]:
+                  figures_dir: Path | None = None, with_figures: bool = True, reuse: bool = False) -> list[Path]:
     """Render the board (and figures) of `results_dir`; returns the paths written.
 
     Default profile: leaderboard.md, docs/board/, the README headline and
     docs/figures/ at the repository root; other profiles:
     ``<results_dir>/leaderboard.md``, ``<results_dir>/board/`` and ``<results_dir>/figures``.
+    reuse: keep the board on disk when nothing it is rendered from changed since it was written
+    (`benchmark.boardstamp`); the benchmark session does this, the command line always renders.
     """
+    from benchmark import boardstamp  # noqa: PLC0415
+
     results_dir = Path(results_dir)
     in_repo = profile == "default" and results_dir.resolve() == (REPO_ROOT / "results").resolve()
     output = Path(output) if output else (DEFAULT_OUTPUT if in_repo else results_dir / "leaderboard.md")
     figures_dir = Path(figures_dir) if figures_dir else (DEFAULT_FIGURES if in_repo else results_dir / "figures")
+    key = boardstamp.fingerprint(results_dir, profile, output, figures_dir, with_figures)
+    if reuse:
+        kept = boardstamp.unchanged(output, key)
+        if kept is not None:
+            log.info("the board of %s is unchanged since it was rendered; kept it", results_dir)
+            return kept
+    written = _render_files(results_dir, profile, output, figures_dir, with_figures)
+    boardstamp.remember(output, key, written)
+    return written
+
+
+def _render_files(results_dir: Path, profile: str, output: Path, figures_dir: Path, with_figures: bool) -> list[Path]:
+    """Write every board file and figure (see `write_outputs`); returns the paths written."""
     written = []
     for path, text in expected_files(results_dir, output, figures_dir, profile).items():
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -368,3 +368,23 @@ def test_a_verdict_one_model_can_overturn_is_fragile_and_not_firm():
     text = findings.verdict(result, "greater") + findings.fragile_note(result)
     assert text.startswith("reproduced, fragile") and findings._firm(text) is None
     assert findings._firm("reproduced; models disagree (1 above, 2 below, Holm)") == "reproduced"
+
+
+def test_an_unchanged_board_is_kept_and_any_changed_input_or_output_renders_again(results_dir, tmp_path, monkeypatch):
+    monkeypatch.setenv("MOTIFBENCH_CACHE", str(tmp_path / "cache"))
+    out, figures = tmp_path / "board" / "leaderboard.md", tmp_path / "board" / "figures"
+    calls = []
+    real = leaderboard._render_files
+    monkeypatch.setattr(leaderboard, "_render_files", lambda *a: calls.append(1) or real(*a))
+    write = lambda: leaderboard.write_outputs(results_dir, "smoke", out, figures, with_figures=False, reuse=True)  # noqa: E731
+    first = write()
+    assert write() == first and len(calls) == 1  # nothing changed: kept
+    out.write_text(out.read_text() + "edited\n")  # an edited output is rendered again
+    write()
+    assert len(calls) == 2 and "edited" not in out.read_text()
+    record_file = sorted(p for p in results_dir.rglob("*.json") if not p.name.startswith("."))[0]
+    record_file.write_text(record_file.read_text().replace('"status"', '"status" ', 1))  # a changed result file
+    write()
+    assert len(calls) == 3
+    leaderboard.write_outputs(results_dir, "smoke", out, figures, with_figures=False)  # reuse off: always renders
+    assert len(calls) == 4

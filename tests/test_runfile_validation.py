@@ -21,7 +21,7 @@ def check(tmp_path, body: str):
 
 
 def test_builtin_profiles_are_run_files_and_default_has_three_seeds():
-    assert set(builtin_runs()) == {"smoke", "default", "paper"}
+    assert set(builtin_runs()) == {"smoke", "default", "paper", "replication"}
     assert set(profiles.PROFILES) >= {"smoke", "default", "paper"}
     default = profiles.get_profile("default")
     assert default.seeds == (0, 1, 2) and default.tasks[:3] == ("oct4", "mafk", "simplified")
