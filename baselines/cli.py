@@ -86,7 +86,8 @@ def _check_parser(sub) -> None:
     check.add_argument("--min-auroc", type=float, default=None, help="fidelity threshold (default: 0.75)")
     check.add_argument(
         "--set", action="append", default=[], metavar="KEY=VALUE",
-        help="override a Keras parameter or training setting, e.g. first_activation=exponential (repeatable)",
+        help="override a Keras parameter or training setting, e.g. first_activation=exponential, or retry runs "
+             "stuck at chance with restarts=2 restart_below=0.6 (repeatable)",
     )
     check.add_argument("--cold", action="store_true", help="train into a fresh temporary models directory, so every model is trained")
 
@@ -119,7 +120,8 @@ def _model_options(cmd: argparse.ArgumentParser) -> None:
     cmd.add_argument("--seed", type=int, default=0, help="training seed (default: %(default)r)")
     cmd.add_argument("--profile", default="default", help="smoke | default | paper (default: %(default)r)")
     cmd.add_argument(
-        "--set", action="append", default=[], metavar="KEY=VALUE", help="override a parameter, e.g. kernel_width=8 or epochs=5 (repeatable)"
+        "--set", action="append", default=[], metavar="KEY=VALUE", help="override a parameter, e.g. kernel_width=8 or epochs=5; restarts=2 restart_below=0.6 retrains "
+             "from a fresh initialisation while validation auROC stays below 0.6 (repeatable)"
     )
 
 

@@ -40,14 +40,10 @@ def activation_rows(records: list[dict], view: tuple = tables.HEADLINE, treated:
         result = stats.compare_paired(list(differences.values()))
         if result["above"] == 0 and result["below"] == 0:
             continue  # a model-independent control (random, centre_prior, pwm_scan): equal by construction
-        rows.append({"config": config, "control": _mean_of(control_units, pairs), "treated": _mean_of(treated_units, pairs),
+        rows.append({"config": config, "control": stats.effect(tables.unit_arrays({p: control_units[p] for p in pairs})),
+                     "treated": stats.effect(tables.unit_arrays({p: treated_units[p] for p in pairs})),
                      "n_pairs": len(pairs), **result})
     return rows
-
-
-def _mean_of(units: dict, pairs: list) -> float:
-    means = [tables._mean(list(units[p].values())) for p in pairs]
-    return tables._mean(means)
 
 
 def activation_section(records: list[dict]) -> list[str]:
