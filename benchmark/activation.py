@@ -61,6 +61,8 @@ def activation_section(records: list[dict]) -> list[str]:
             f"(exponential conv1) against `{CONTROL}` (the same Basset with ReLU; both with batch normalisation, which "
             "exponential units needed to train here). auPRC (observed base, |score|, all hits), mean over the pairs "
             "(task × seed) where both models pass the fidelity gate; difference exp − ReLU with a hierarchical "
-            "bootstrap CI, pairs where exp is higher, and a Wilcoxon p over the pairs (model level, not Holm-corrected).", "",
+            "bootstrap CI, pairs where exp is higher, and a Wilcoxon p over the pairs (model level, not Holm-corrected). "
+            "With 6 pairs the smallest possible p is 0.031 and one pair can overturn it: read these as one set of draws "
+            "(`make replicate` gives a second).", "",
             md_table(table, ["method-reference-params", f"{CONTROL} (ReLU)", f"{EXPONENTIAL} (exp)", "exp − ReLU [95% CI]",
                              "pairs exp higher", "p (models)"]), ""]
