@@ -28,6 +28,7 @@ from baselines.persist import CorruptModelError, load_history, load_model, write
 from baselines.profiles import get_profile
 from baselines.tf_setup import keras, set_seed
 from baselines.train import TrainingDivergedError, fidelity, fit_keras, predict
+from baselines.warmstart import warm_start_first_stage
 from tasks.cache import atomic_directory, cache_root, content_hash, file_lock
 
 log = logging.getLogger(__name__)
@@ -37,8 +38,9 @@ BASELINES_CODE_VERSION = "3"
 
 #: Keras training settings a profile may leave out; unset, they change nothing (nor the model's key).
 #: restarts: retrain from a fresh initialisation up to this many times while the best validation auROC
-#: stays below restart_below (a run that never left chance, see `_train_keras`).
-OPTIONAL_TRAINING = {"restarts": 0, "restart_below": 0.0}
+#: stays below restart_below (a run that never left chance, see `_train_keras`); warm_start_epochs > 0:
+#: each restart first trains the network's first stage on its own (`baselines.warmstart`).
+OPTIONAL_TRAINING = {"restarts": 0, "restart_below": 0.0, "warm_start_epochs": 0}
 
 
 # --------------------------------------------------------------------------- settings and keys
@@ -329,20 +331,28 @@ def _train_keras(length, arch, params, training, seed, X_train, y_train, progres
 
     Attempt a (0, 1, ...) initialises with seed ``seed + 1000 * a``; the
     validation split and the epochs' sampling keep `seed`, so attempts differ
-    by their initial weights only. An attempt is kept when its best validation
-    auROC reaches ``restart_below``; if none does, the best attempt is kept.
-    The history records every attempt's best validation auROC. Without
-    ``restarts`` this is one plain run with `seed`.
+    by their initial weights (and, with ``warm_start_epochs``, by the
+    pre-trained first stage of every restart). An attempt is kept when its best
+    validation auROC reaches ``restart_below``; if none does, the best attempt
+    is kept. The history records every attempt's best validation auROC and the
+    kept attempt's warm start. Without ``restarts`` this is one plain run with `seed`.
     """
     restarts = int(training.get("restarts", 0))
     floor = float(training.get("restart_below", 0.0))
+    warm_epochs = int(training.get("warm_start_epochs", 0))
     best = None
     attempts = []
     for attempt in range(restarts + 1):
         set_seed(seed + 1000 * attempt)
         network = build_network(arch, length, **params)
-        history = fit_keras(network, X_train, y_train, training, seed=seed, progress=progress,
-                            label=label if attempt == 0 else f"{label} (restart {attempt})")
+        attempt_label = label if attempt == 0 else f"{label} (restart {attempt})"
+        warm = None
+        if attempt > 0 and warm_epochs > 0:
+            warm = warm_start_first_stage(network, X_train, y_train, training, warm_epochs, seed=seed,
+                                          progress=progress, label=attempt_label)
+        history = fit_keras(network, X_train, y_train, training, seed=seed, progress=progress, label=attempt_label)
+        if warm is not None:
+            history["warm_start"] = warm
         score = float(np.nanmax(history["val_auroc"])) if history["val_auroc"] else float("nan")
         attempts.append(round(score, 6))
         if best is None or score > best[2]:
@@ -353,6 +363,7 @@ def _train_keras(length, arch, params, training, seed, X_train, y_train, progres
     network, history, _ = best
     if restarts:
         history["attempts_val_auroc"] = attempts
+        history["kept_attempt"] = attempts.index(round(best[2], 6)) if np.isfinite(best[2]) else 0
     return network, history
 
 
