@@ -43,6 +43,7 @@ class Row:
     aurocs: list[float] = field(default_factory=list)
     cpu_seconds: list[float] = field(default_factory=list)
     epochs: list[int] = field(default_factory=list)
+    kept_attempts: list[int] = field(default_factory=list)
 
     @property
     def mean(self) -> float:
@@ -106,25 +107,30 @@ def run_check(
         row.aurocs.append(float(model.fidelity["test_auroc"]))
         history = load_history(model)
         row.epochs.append(int(history.get("epochs_run", 0)))
+        row.kept_attempts.append(int(history.get("kept_attempt", 0)))
     bar.close()
     return list(rows.values())
 
 
 def format_table(rows: list[Row], min_auroc: float = MIN_AUROC) -> str:
-    """The check table as Markdown: task, arch, seeds, mean, SD, gkm-SVM mean, epochs, CPU s/model, verdict."""
+    """The check table as Markdown: task, arch, seeds, mean, SD, gkm-SVM mean, epochs, kept attempt, CPU s/model, verdict.
+
+    "kept attempt" per seed: 0 = the first run, a = its a-th restart (see `baselines.store._train_keras`).
+    """
     gkm = {r.task: r.mean for r in rows if r.arch == "gkmsvm"}
     lines = [
-        "| task | arch | seeds | test auROC mean | SD | gkm-SVM mean | epochs | CPU s / model | verdict |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| task | arch | seeds | test auROC mean | SD | gkm-SVM mean | epochs | kept attempt | CPU s / model | verdict |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         gkm_mean = gkm.get(r.task)
         is_gkm = r.arch == "gkmsvm"
         mark = "(gkm-SVM)" if is_gkm else verdict(r, gkm_mean, r.task in DEFAULT_TASKS, min_auroc)
         epochs = "-" if is_gkm else "/".join(str(e) for e in r.epochs)
+        kept = "-" if is_gkm else "/".join(str(a) for a in r.kept_attempts)
         lines.append(
             f"| {r.task} | {r.arch} | {len(r.aurocs)} | {r.mean:.3f} | {r.sd:.3f} | "
-            f"{'-' if gkm_mean is None else f'{gkm_mean:.3f}'} | {epochs} | "
+            f"{'-' if gkm_mean is None else f'{gkm_mean:.3f}'} | {epochs} | {kept} | "
             f"{statistics.fmean(r.cpu_seconds):.1f} | {mark} |"
         )
     return "\n".join(lines)

@@ -63,12 +63,12 @@ def test_check_trains_every_seed_and_prints_the_table(tmp_path, capsys):
 def test_check_verdicts():
     from baselines.check import Row, failures, format_table
 
-    rows = [Row("oct4", "basset", [0.90, 0.91, 0.89], [1, 1, 1], [5, 5, 5]),
+    rows = [Row("oct4", "basset", [0.90, 0.91, 0.89], [1, 1, 1], [5, 5, 5], [0, 1, 0]),
             Row("oct4", "beluga", [0.80, 0.86, 0.90], [1, 1, 1], [5, 5, 5]),
             Row("stress_oct4_500", "basset", [0.70, 0.71, 0.72], [1, 1, 1], [5, 5, 5]),
             Row("oct4", "gkmsvm", [0.88, 0.89, 0.90], [1, 1, 1], [0, 0, 0]),
             Row("stress_oct4_500", "gkmsvm", [0.80, 0.80, 0.80], [1, 1, 1], [0, 0, 0])]
     table = format_table(rows)
-    assert "| oct4 | basset | 3 | 0.900 | 0.010 | 0.890 |" in table and table.count("| ok |") == 1
+    assert "| oct4 | basset | 3 | 0.900 | 0.010 | 0.890 | 5/5/5 | 0/1/0 |" in table and table.count("| ok |") == 1
     assert "SD > 0.02" in table and "< 0.75; < gkm-0.02" in table
     assert [(r.task, r.arch) for r in failures(rows)] == [("oct4", "beluga"), ("stress_oct4_500", "basset")]
