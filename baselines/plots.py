@@ -1,4 +1,4 @@
-"""The learning-curve figure written by ``python -m baselines show``."""
+"""Figures of `python -m baselines`: the learning curve (``show``) and the fidelity check (``check --png``)."""
 
 from __future__ import annotations
 
@@ -26,6 +26,46 @@ def learning_curve(history: dict, path: Path, title: str = "") -> Path:
     left.set_ylabel("binary cross-entropy")
     right.set_ylabel("auROC")
     fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path
+
+
+def check_figure(rows: list, path: Path, min_auroc: float = 0.75) -> Path:
+    """Every seed's test auROC (dots) per task x Keras architecture, gkm-SVM's mean (bar) and the gate (line).
+
+    rows: `baselines.check.Row` objects, gkm-SVM's included. Writes a PNG at `path`.
+    """
+    import matplotlib  # noqa: PLC0415
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt  # noqa: PLC0415
+
+    tasks = list(dict.fromkeys(r.task for r in rows))
+    archs = list(dict.fromkeys(r.arch for r in rows if r.arch != "gkmsvm"))
+    gkm = {r.task: sum(r.aurocs) / len(r.aurocs) for r in rows if r.arch == "gkmsvm" and r.aurocs}
+    width = 0.8 / max(len(archs), 1)
+    fig, axis = plt.subplots(figsize=(1.6 + 1.3 * len(tasks), 3.8))
+    for i, task in enumerate(tasks):
+        if task in gkm:
+            axis.hlines(gkm[task], i - 0.45, i + 0.45, color="black", linewidth=2, label="gkm-SVM mean" if i == 0 else None)
+    for j, arch in enumerate(archs):
+        xs, ys = [], []
+        for r in rows:
+            if r.arch == arch:
+                x = tasks.index(r.task) - 0.4 + width * (j + 0.5)
+                xs += [x] * len(r.aurocs)
+                ys += list(r.aurocs)
+        axis.scatter(xs, ys, s=18, label=arch, alpha=0.8)
+    axis.axhline(min_auroc, color="grey", linestyle=":", label=f"gate {min_auroc:g}")
+    axis.axhline(0.5, color="lightgrey", linewidth=0.8)
+    axis.set_xticks(range(len(tasks)), tasks, rotation=25, ha="right", fontsize=8)
+    axis.set_ylabel("test auROC (one dot per seed)")
+    axis.set_ylim(0.4, 1.0)
+    axis.legend(fontsize=7, ncol=2, loc="lower left")
     fig.tight_layout()
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
