@@ -89,6 +89,8 @@ def _check_parser(sub) -> None:
         help="override a Keras parameter or training setting, e.g. first_activation=exponential, or restarts=0 for "
              "plain runs without the default profile's warm-started restarts (repeatable)",
     )
+    check.add_argument("--markdown", type=Path, default=None, metavar="PATH",
+                       help="also write the table, with the command that made it, to this Markdown file")
     check.add_argument("--png", type=Path, default=None, metavar="PATH",
                        help="also draw every seed's test auROC per task x architecture, gkm-SVM's mean marked, to this PNG")
     check.add_argument("--cold", action="store_true", help="train into a fresh temporary models directory, so every model is trained")
@@ -111,7 +113,15 @@ def _check(args) -> int:
         gkm_seeds = None if args.gkm_seeds is None else [int(s) for s in args.gkm_seeds.split(",") if s.strip()]
         rows = run_check(task_list, archs, seeds, args.profile, Path(tmp) if args.cold else None, _overrides(args.set),
                          gkm_seeds=gkm_seeds)
-    print(format_table(rows, min_auroc))
+    table = format_table(rows, min_auroc)
+    print(table)
+    if args.markdown:
+        args.markdown.parent.mkdir(parents=True, exist_ok=True)
+        command = f"python -m baselines check --tasks {args.tasks} --seeds {args.seeds} --profile {args.profile}"
+        command += f" --archs {args.archs}" if args.archs else ""
+        command += "".join(f" --set {pair}" for pair in args.set)
+        args.markdown.write_text(f"Written by `{command}`; do not edit by hand.\n\n{table}\n")
+        print(f"table: {args.markdown}")
     if args.png:
         from baselines.plots import check_figure  # noqa: PLC0415
 

@@ -53,11 +53,15 @@ def test_check_help_explains_the_bar(capsys):
 
 
 def test_check_trains_every_seed_and_prints_the_table(tmp_path, capsys):
+    report = tmp_path / "check.md"
     code = main(["check", "--profile", "smoke", "--tasks", "smoke", "--archs", "shallow", "--seeds", "0,1",
-                 "--set", "epochs=2", "--cold"])
+                 "--set", "epochs=2", "--cold", "--markdown", str(report)])
     out = capsys.readouterr().out
     assert code in (0, 1)
     assert "| smoke | shallow | 2 |" in out and "test auROC mean" in out
+    written = report.read_text()
+    assert written.startswith("Written by `python -m baselines check --tasks smoke --seeds 0,1 --profile smoke --archs shallow --set epochs=2`")
+    assert "| smoke | shallow | 2 |" in written
 
 
 def test_check_verdicts():
