@@ -120,7 +120,8 @@ def _check(args) -> int:
         command = f"python -m baselines check --tasks {args.tasks} --seeds {args.seeds} --profile {args.profile}"
         command += f" --archs {args.archs}" if args.archs else ""
         command += "".join(f" --set {pair}" for pair in args.set)
-        args.markdown.write_text(f"Written by `{command}`; do not edit by hand.\n\n{table}\n")
+        args.markdown.write_text(f"Written by `{command}`; do not edit by hand. 'CPU s / model' is this "
+                                 f"invocation's: about 0 for a model loaded from the cache.\n\n{table}\n")
         print(f"table: {args.markdown}")
     if args.png:
         from baselines.plots import check_figure  # noqa: PLC0415
