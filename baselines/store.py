@@ -341,7 +341,7 @@ def _train_keras(length, arch, params, training, seed, X_train, y_train, progres
     floor = float(training.get("restart_below", 0.0))
     warm_epochs = int(training.get("warm_start_epochs", 0))
     best = None
-    attempts = []
+    attempts, attempt_epochs = [], []
     for attempt in range(restarts + 1):
         set_seed(seed + 1000 * attempt)
         network = build_network(arch, length, **params)
@@ -355,6 +355,7 @@ def _train_keras(length, arch, params, training, seed, X_train, y_train, progres
             history["warm_start"] = warm
         score = float(np.nanmax(history["val_auroc"])) if history["val_auroc"] else float("nan")
         attempts.append(round(score, 6))
+        attempt_epochs.append(int(history["epochs_run"]) + (int(warm["epochs_run"]) if warm else 0))
         if best is None or score > best[2]:
             best = (network, history, score)
         if not score < floor:  # NaN (one-class validation) counts as a pass: nothing to compare
@@ -363,6 +364,7 @@ def _train_keras(length, arch, params, training, seed, X_train, y_train, progres
     network, history, _ = best
     if restarts:
         history["attempts_val_auroc"] = attempts
+        history["attempts_epochs"] = attempt_epochs  # first-stage epochs included: the training work done
         history["kept_attempt"] = attempts.index(round(best[2], 6)) if np.isfinite(best[2]) else 0
     return network, history
 

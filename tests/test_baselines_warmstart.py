@@ -59,5 +59,6 @@ def test_a_restart_below_the_floor_is_warm_started_and_recorded(tmp_path):
                       warm_start_epochs=1, **short)
     history = load_history(model)
     assert len(history["attempts_val_auroc"]) == 2  # the floor cannot be reached: both attempts ran
+    assert history["attempts_epochs"][0] == 1 and history["attempts_epochs"][1] == 2  # 1 epoch + 1 first-stage epoch
     assert history["kept_attempt"] in (0, 1)
     assert ("warm_start" in history) == (history["kept_attempt"] == 1)
