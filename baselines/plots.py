@@ -4,14 +4,34 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from baselines.check import MIN_AUROC
 
-def learning_curve(history: dict, path: Path, title: str = "") -> Path:
-    """Plot training/validation loss and validation auROC per epoch to a PNG at `path`."""
+
+def _pyplot():
+    """matplotlib.pyplot on the file-only Agg backend (no display on CI or a server)."""
     import matplotlib  # noqa: PLC0415
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt  # noqa: PLC0415
 
+    return plt
+
+
+def _save(fig, path: Path) -> Path:
+    """Lay out `fig`, write it as a 100 dpi PNG at `path` (parents created), close it; returns the path."""
+    import matplotlib.pyplot as plt  # noqa: PLC0415
+
+    fig.tight_layout()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path
+
+
+def learning_curve(history: dict, path: Path, title: str = "") -> Path:
+    """Plot training/validation loss and validation auROC per epoch to a PNG at `path`."""
+    plt = _pyplot()
     epochs = range(1, len(history["loss"]) + 1)
     fig, (left, right) = plt.subplots(1, 2, figsize=(9, 3.4))
     left.plot(epochs, history["loss"], label="training loss")
@@ -26,24 +46,15 @@ def learning_curve(history: dict, path: Path, title: str = "") -> Path:
     left.set_ylabel("binary cross-entropy")
     right.set_ylabel("auROC")
     fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
+    return _save(fig, path)
 
 
-def check_figure(rows: list, path: Path, min_auroc: float = 0.75) -> Path:
+def check_figure(rows: list, path: Path, min_auroc: float = MIN_AUROC) -> Path:
     """Every seed's test auROC (dots) per task x Keras architecture, gkm-SVM's mean (bar) and the gate (line).
 
     rows: `baselines.check.Row` objects, gkm-SVM's included. Writes a PNG at `path`.
     """
-    import matplotlib  # noqa: PLC0415
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt  # noqa: PLC0415
-
+    plt = _pyplot()
     tasks = list(dict.fromkeys(r.task for r in rows))
     archs = list(dict.fromkeys(r.arch for r in rows if r.arch != "gkmsvm"))
     gkm = {r.task: sum(r.aurocs) / len(r.aurocs) for r in rows if r.arch == "gkmsvm" and r.aurocs}
@@ -66,9 +77,4 @@ def check_figure(rows: list, path: Path, min_auroc: float = 0.75) -> Path:
     axis.set_ylabel("test auROC (one dot per seed)")
     axis.set_ylim(0.4, 1.0)
     axis.legend(fontsize=7, ncol=2, loc="lower left")
-    fig.tight_layout()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
+    return _save(fig, path)

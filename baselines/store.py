@@ -357,15 +357,15 @@ def _train_keras(length, arch, params, training, seed, X_train, y_train, progres
         attempts.append(round(score, 6))
         attempt_epochs.append(int(history["epochs_run"]) + (int(warm["epochs_run"]) if warm else 0))
         if best is None or score > best[2]:
-            best = (network, history, score)
+            best = (network, history, score, attempt)
         if not score < floor:  # NaN (one-class validation) counts as a pass: nothing to compare
             break
         log.warning("%s: best validation auROC %.3f < %.3f after attempt %d", label, score, floor, attempt + 1)
-    network, history, _ = best
+    network, history, _, kept = best
     if restarts:
         history["attempts_val_auroc"] = attempts
         history["attempts_epochs"] = attempt_epochs  # first-stage epochs included: the training work done
-        history["kept_attempt"] = attempts.index(round(best[2], 6)) if np.isfinite(best[2]) else 0
+        history["kept_attempt"] = kept
     return network, history
 
 
