@@ -1,6 +1,6 @@
 """Warm start: pre-train a network's first stage on its own before training the whole network.
 
-Why (issue 10, measured): on small or long tasks (a few thousand training
+Why (issue 10; one model per variant, seed 0): on small or long tasks (a few thousand training
 sequences) the deep stacks of Basset and Beluga, and Shallow's dense head,
 memorise the training set from random features: the training loss falls while
 validation stays at chance. The same first convolutions under a global
