@@ -147,8 +147,6 @@ class ConvertedModel:
     target_layer: the deeplift layer explained (the logit, before any final activation).
     input_shape: (L, 4) the model accepts.
     weights_digest: hash of the Keras weights it was converted from.
-    batch: the static batch size the graph was built for (every session call
-        takes exactly this many rows), or None for any batch size.
     """
 
     mode: str
@@ -161,7 +159,6 @@ class ConvertedModel:
     _multipliers: Callable[[list[np.ndarray]], Any]
     _activate: Any
     target_layer: Any
-    batch: int | None = None
 
     @contextmanager
     def active(self) -> Iterator[None]:
@@ -179,7 +176,6 @@ class ConvertedModel:
     def predict(self, X: np.ndarray, batch_size: int = 1024) -> np.ndarray:
         """The explained output (the logit). X: (N, L, 4) -> (N,) float32."""
         X = self._check(X, "X")
-        batch_size = self._batch_size(len(X), batch_size)
         out = []
         with self.active():
             for start in range(0, len(X), batch_size):
@@ -196,7 +192,6 @@ class ConvertedModel:
         refs = self._check(refs, "refs")
         if X.shape != refs.shape:
             raise ValueError(f"X {X.shape} and refs {refs.shape} must pair up one to one")
-        batch_size = self._batch_size(len(X), batch_size)
         out = []
         with self.active():
             self.session.run(self._activate)
@@ -205,15 +200,6 @@ class ConvertedModel:
                 out.append(np.asarray(self._multipliers([X[start:stop], refs[start:stop]])))
         return np.concatenate(out).astype(np.float32) if out else np.zeros_like(X)
 
-    def _batch_size(self, n_rows: int, batch_size: int) -> int:
-        """The rows per session call: `batch_size`, or the static batch of a graph built for one."""
-        if self.batch is None:
-            return batch_size
-        if n_rows % self.batch:
-            raise ValueError(f"this deeplift graph was built for batches of exactly {self.batch} rows; got {n_rows} "
-                             f"rows, not a multiple (convert with batch=None for any size)")
-        return self.batch
-
     def _check(self, X: np.ndarray, what: str) -> np.ndarray:
         X = np.asarray(X, dtype=np.float32)
         if X.ndim != 1 + len(self.input_shape) or X.shape[1:] != self.input_shape:
@@ -221,8 +207,8 @@ class ConvertedModel:
         return X
 
 
-def convert(network: Any, mode: str = "rescale", single_transpose: bool = True, batch: int | None = None) -> ConvertedModel:
-    """Convert a tf-keras model to deeplift, cached per model object, mode, flags, batch and weights.
+def convert(network: Any, mode: str = "rescale", single_transpose: bool = True) -> ConvertedModel:
+    """Convert a tf-keras model to deeplift, cached per model object, mode, flag and weights.
 
     Parameters
     ----------
@@ -240,11 +226,6 @@ def convert(network: Any, mode: str = "rescale", single_transpose: bool = True, 
         layer's positive and negative multipliers are provably equal: the same
         numbers, about half the time (see `_deeplift_equal_multipliers`).
         False runs the package's rule unchanged (the tests compare the two).
-    batch: build the graph for exactly this many rows per call (None: any
-        number). With every shape static, TensorFlow's graph optimiser folds
-        deeplift's zero-initialised multiplier sums (``zeros_like(a) + m`` is
-        ``m``) at conversion instead of running them per call: the same
-        numbers, a few percent less time (see `deeplift_hypothetical`).
 
     Returns
     -------
@@ -256,19 +237,20 @@ def convert(network: Any, mode: str = "rescale", single_transpose: bool = True, 
     digest = weights_digest(network)
     with _PATCH_LOCK:
         per_model = _CACHE.setdefault(network, {})
-        cached = per_model.get((mode, single_transpose, batch))
+        cached = per_model.get((mode, single_transpose))
         if cached is not None and cached.weights_digest == digest:
             return cached
         with model_setup():  # booked to the model, not to the cell that happens to convert it
-            converted = _convert(network, mode, digest, single_transpose, batch)
-            # the first session call optimises the graph and creates its kernels: model setup too
-            rows = np.zeros((batch or 1, *converted.input_shape), dtype=np.float32)
-            converted.multipliers(rows, rows)
-        per_model[(mode, single_transpose, batch)] = converted
+            converted = _convert(network, mode, digest, single_transpose)
+            # the first session call optimises the graph and creates its kernels (a few tenths of
+            # a CPU second): one-time model setup too, so run it here on one row of zeros
+            row = np.zeros((1, *converted.input_shape), dtype=np.float32)
+            converted.multipliers(row, row)
+        per_model[(mode, single_transpose)] = converted
         return converted
 
 
-def _convert(network: Any, mode: str, digest: str, single_transpose: bool, batch: int | None = None) -> ConvertedModel:
+def _convert(network: Any, mode: str, digest: str, single_transpose: bool) -> ConvertedModel:
     import deeplift.util  # noqa: PLC0415
     from deeplift.conversion import kerasapi_conversion as kc  # noqa: PLC0415
     from deeplift.layers.activations import Activation  # noqa: PLC0415
@@ -278,17 +260,10 @@ def _convert(network: Any, mode: str, digest: str, single_transpose: bool, batch
     # read weights eagerly, before entering the private graph
     if class_name == "Sequential":
         layer_configs = _sequential_layer_configs(network, model_config)
-        input_configs = [layer_configs[0]["config"]]
     elif class_name in ("Functional", "Model"):
         _insert_functional_weights(network, model_config)
-        input_configs = [c["config"] for c in model_config["layers"] if c["class_name"] == "InputLayer"]
     else:
         raise ValueError(f"cannot convert a Keras {class_name!r} to deeplift; expected Sequential or a functional Model")
-    if batch is not None:
-        if int(batch) < 1:
-            raise ValueError(f"deeplift static batch must be a positive number of rows, got {batch!r}")
-        for input_config in input_configs:
-            input_config["batch_input_shape"] = [int(batch), *input_config["batch_input_shape"][1:]]
     graph = tf.Graph()
     with graph.as_default():
         session = tf.compat.v1.Session(graph=graph)
@@ -334,7 +309,7 @@ def _convert(network: Any, mode: str, digest: str, single_transpose: bool, batch
         deeplift.util._SESS = previous
     input_shape = tuple(int(d) for d in network.input_shape[1:])
     log.debug("converted %s to deeplift (%s)", getattr(network, "name", network), mode)
-    return ConvertedModel(mode, graph, session, dl_model, input_shape, digest, predict, multipliers, activate, target, batch)
+    return ConvertedModel(mode, graph, session, dl_model, input_shape, digest, predict, multipliers, activate, target)
 
 
 def _sequential_layer_configs(network: Any, model_config: Any) -> list[dict]:
@@ -463,19 +438,9 @@ def deeplift_hypothetical(
     -------
     (N, L, 4) float32.
     """
-    n_refs = np.shape(references)[1] if np.ndim(references) == 4 else 1
-    full = pairs_per_call(batch_size, n_refs)
-    any_size = convert(network, mode)
-
-    def multipliers(xs: np.ndarray, refs: np.ndarray) -> np.ndarray:
-        # full chunks go through a graph built for exactly their size (same numbers, less time:
-        # see `convert`); the last, shorter chunk through the graph for any size, so every pair
-        # is computed in a batch of the same size as before and gives the same bytes
-        converted = convert(network, mode, batch=full) if len(xs) == full else any_size
-        return converted.multipliers(xs, refs, batch_size=len(xs))
-
+    converted = convert(network, mode)
     return paired_hypothetical(
-        multipliers,
+        lambda xs, refs: converted.multipliers(xs, refs, batch_size=len(xs)),
         X,
         references,
         batch_size=batch_size,

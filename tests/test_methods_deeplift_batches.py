@@ -1,82 +1,24 @@
-"""How DeepLIFT and DeepSHAP batch their session calls: faster paths that must give the same bytes.
+"""How DeepLIFT and DeepSHAP batch their calls, and which one-time costs they book to the model.
 
-- a deeplift graph built for a static batch size gives exactly the numbers of
-  the graph built for any batch size (its only gain is that TensorFlow folds
-  more of the graph once every shape is known);
-- `deeplift_hypothetical` sends full chunks through the static graph and the
-  last, shorter chunk through the any-size graph, and matches running every
-  chunk through the any-size graph byte for byte;
-- a static graph refuses a batch of the wrong size with a message naming it;
-- DeepSHAP traces shap's multiplier function once per padded batch size, and
-  books that trace to model setup, not to the cell's method time.
+- `pairs_per_call`: whole sequences per chunk, about `batch_size` pairs;
+- DeepSHAP traces shap's multiplier function once per padded batch size and
+  books that trace (seconds of CPU) to model setup, not to the method time of
+  the cell that happens to need the size first; the results do not change;
+- a deeplift conversion is model setup, and a converted model's second cell
+  books none.
 """
 
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 import methods
-from baselines.tf_setup import keras, set_seed
 from baselines.toy import random_onehot, toy_cnn
 from methods import _deeplift_adapter as adapter
 from methods import deepshap as deepshap_module
 from methods import registry
-from methods.references import dinucleotide_shuffles
 
 L = 40
-
-
-def _functional_model():
-    set_seed(8)
-    inputs = keras.Input((L, 4))
-    h = keras.layers.Conv1D(5, 5, activation="relu", padding="same")(inputs)
-    h = keras.layers.AveragePooling1D(2)(h)
-    h = keras.layers.Flatten()(h)
-    h = keras.layers.Dense(6, activation="relu")(h)
-    outputs = keras.layers.Dense(1)(h)
-    return keras.Model(inputs, outputs)
-
-
-@pytest.mark.parametrize("mode", ["rescale", "genomics_default"])
-@pytest.mark.parametrize("kind", ["max", "average", None, "functional"])
-def test_static_batch_graph_gives_the_same_bytes(kind, mode):
-    network = _functional_model() if kind == "functional" else toy_cnn(length=L, pooling=kind, n_conv=2, seed=21).network
-    X = random_onehot(6, L, seed=21)
-    refs = dinucleotide_shuffles(X, 4, seed=1).reshape(-1, L, 4)
-    xs = np.repeat(X, 4, axis=0)  # 24 pairs
-    any_size = adapter.convert(network, mode)
-    static = adapter.convert(network, mode, batch=8)
-    assert static is not any_size and static.batch == 8 and any_size.batch is None
-    expected = any_size.multipliers(xs, refs, batch_size=8)
-    assert np.abs(expected).max() > 1e-4
-    got = static.multipliers(xs, refs)
-    assert got.tobytes() == expected.tobytes()
-    np.testing.assert_array_equal(static.predict(xs), any_size.predict(xs, batch_size=8))
-
-
-def test_static_batch_graph_rejects_other_sizes():
-    network = toy_cnn(length=L, seed=22).network
-    static = adapter.convert(network, "rescale", batch=8)
-    X = random_onehot(5, L, seed=22)
-    with pytest.raises(ValueError, match="exactly 8 rows; got 5"):
-        static.multipliers(X, np.zeros_like(X))
-    with pytest.raises(ValueError, match="positive"):
-        adapter.convert(network, "rescale", batch=0)
-
-
-@pytest.mark.parametrize("mode", ["rescale", "genomics_default"])
-def test_deeplift_hypothetical_uses_static_chunks_and_keeps_every_byte(mode):
-    model = toy_cnn(length=L, pooling="max", n_conv=2, seed=23)
-    X = random_onehot(11, L, seed=23)
-    refs = dinucleotide_shuffles(X, 3, seed=2)  # 3 references: chunks of 3 sequences = 9 pairs, then 2 sequences
-    got = adapter.deeplift_hypothetical(model.network, X, refs, mode=mode, batch_size=10)
-    any_size = adapter.convert(model.network, mode)
-    expected = adapter.paired_hypothetical(
-        lambda xs, rs: any_size.multipliers(xs, rs, batch_size=len(xs)), X, refs, batch_size=10
-    )
-    assert got.tobytes() == expected.tobytes()
-    assert (mode, True, 9) in adapter._CACHE[model.network]  # the full chunks used a graph built for 9 pairs
 
 
 def test_pairs_per_call_is_whole_sequences():
@@ -101,3 +43,14 @@ def test_deepshap_trace_is_model_setup_and_once_per_size():
     assert deepshap_module._TRACED[explainer] == {40, 20}
     assert other.setup_seconds[1] > 0
     np.testing.assert_allclose(other.hypothetical, first.hypothetical, atol=1e-6, rtol=0)
+
+
+def test_deeplift_conversion_is_model_setup_once_per_model():
+    model = toy_cnn(length=L, pooling="max", seed=25)
+    X = random_onehot(5, L, seed=25)
+    first = methods.attribute("deeplift_rescale", model, X, "shuffle10")
+    assert first.setup_seconds[1] > 0
+    setup_before = tuple(registry._SETUP_SECONDS)
+    again = methods.attribute("deeplift_rescale", model, X, "shuffle10")
+    assert tuple(registry._SETUP_SECONDS) == setup_before
+    assert again.hypothetical.tobytes() == first.hypothetical.tobytes()
