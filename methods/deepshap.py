@@ -157,7 +157,7 @@ def shap_multipliers(explainer: Any, xs: np.ndarray, refs: np.ndarray, pad_to: i
 
 
 def _run_multipliers(explainer: Any, xs: np.ndarray, refs: np.ndarray) -> np.ndarray:
-    """One call of shap's multiplier function on (P, L, 4) pairs, unpadded. Returns (P, L, 4) float32."""
+    """One call of shap's multiplier function on exactly these (P, L, 4) pairs (no padding). Returns (P, L, 4) float32."""
     from tensorflow.python.eager import execute as tf_execute  # noqa: PLC0415
 
     inner = explainer.explainer  # shap's TFDeep
