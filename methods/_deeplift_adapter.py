@@ -242,6 +242,10 @@ def convert(network: Any, mode: str = "rescale", single_transpose: bool = True) 
             return cached
         with model_setup():  # booked to the model, not to the cell that happens to convert it
             converted = _convert(network, mode, digest, single_transpose)
+            # the first session call optimises the graph and creates its kernels (a few tenths of
+            # a CPU second): one-time model setup too, so run it here on one row of zeros
+            row = np.zeros((1, *converted.input_shape), dtype=np.float32)
+            converted.multipliers(row, row)
         per_model[(mode, single_transpose)] = converted
         return converted
 
@@ -368,6 +372,12 @@ def hypothetical_from_multipliers(mult: np.ndarray, refs: np.ndarray) -> np.ndar
     return hyp.mean(1).astype(np.float32)
 
 
+def pairs_per_call(batch_size: int, n_refs: int) -> int:
+    """(input, reference) pairs in each full chunk `paired_hypothetical` sends: whole sequences, about `batch_size`."""
+    n_refs = max(1, int(n_refs))
+    return max(1, int(batch_size) // n_refs) * n_refs
+
+
 def paired_hypothetical(
     multipliers_fn: Callable[[np.ndarray, np.ndarray], np.ndarray],
     X: np.ndarray,
@@ -396,7 +406,7 @@ def paired_hypothetical(
     if references.ndim != 4 or references.shape[0] != X.shape[0] or references.shape[2:] != X.shape[1:]:
         raise ValueError(f"references must have shape (N, R, L, 4) = ({X.shape[0]}, R, {X.shape[1]}, {X.shape[2]}), got {references.shape}")
     n, r = references.shape[:2]
-    per_chunk = max(1, batch_size // r)
+    per_chunk = pairs_per_call(batch_size, r) // max(1, r)
     out = np.empty(X.shape, dtype=np.float32)
     for start in tqdm(range(0, n, per_chunk), desc=desc, disable=not progress, leave=False):
         stop = min(n, start + per_chunk)
@@ -446,5 +456,6 @@ __all__ = [
     "deeplift_hypothetical",
     "hypothetical_from_multipliers",
     "paired_hypothetical",
+    "pairs_per_call",
     "weights_digest",
 ]

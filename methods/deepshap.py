@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from baselines.model import weights_digest
-from methods._deeplift_adapter import paired_hypothetical
+from methods._deeplift_adapter import paired_hypothetical, pairs_per_call
 from methods.registry import model_setup, register_method
 
 REFERENCES = ("zeros", "avg_composition", "seq_composition", "shuffle10", "shuffle20", "shuffle50")
@@ -41,6 +41,8 @@ _LOCK = threading.RLock()
 # holds its network strongly, so a weak-keyed cache would never free it: keep the last few.
 _EXPLAINERS: "OrderedDict[int, tuple[Any, str, Any, dict]]" = OrderedDict()
 _MAX_EXPLAINERS = 4
+# explainer -> the padded batch sizes its multiplier function has been traced for
+_TRACED: "weakref.WeakKeyDictionary[Any, set[int]]" = weakref.WeakKeyDictionary()
 
 
 @register_method(
@@ -76,10 +78,10 @@ def deepshap(
     (N, L, 4) float32 hypothetical contributions.
     """
     explainer = explainer_for(model.network)
-    n_references = max(1, np.shape(references)[1]) if np.ndim(references) == 4 else 1
-    pairs_per_call = max(1, batch_size // n_references) * n_references  # what paired_hypothetical sends: pad to that, not beyond
+    n_references = np.shape(references)[1] if np.ndim(references) == 4 else 1
+    pad_to = pairs_per_call(batch_size, n_references)  # what paired_hypothetical sends: pad to that, not beyond
     return paired_hypothetical(
-        lambda xs, refs: shap_multipliers(explainer, xs, refs, pad_to=pairs_per_call),
+        lambda xs, refs: shap_multipliers(explainer, xs, refs, pad_to=pad_to),
         X,
         references,
         batch_size=batch_size,
@@ -134,17 +136,33 @@ def shap_multipliers(explainer: Any, xs: np.ndarray, refs: np.ndarray, pad_to: i
     contributions are ``multipliers * (xs - refs)``. The batch is padded (with
     copies of the last pair) to `pad_to` pairs, or to the next power of two
     when P exceeds it, so shap's `tf.function` sees few shapes and traces few
-    times (each trace costs seconds).
+    times. Each trace costs seconds; the first call of a padded size traces
+    it on a batch of zeros inside `model_setup`, so the trace is booked to
+    the model, like building the explainer, not to the cell that happens to
+    need that size first.
     """
+    n_pairs = len(xs)
+    padded = pad_to if n_pairs <= pad_to else 1 << max(0, n_pairs - 1).bit_length()
+    with _LOCK:
+        traced = _TRACED.setdefault(explainer, set())
+        if padded not in traced:
+            with model_setup():
+                zeros = np.zeros((padded, *np.shape(xs)[1:]), dtype=np.float32)
+                _run_multipliers(explainer, zeros, zeros)
+            traced.add(padded)
+    if padded > n_pairs:
+        xs = np.concatenate([xs, np.repeat(xs[-1:], padded - n_pairs, axis=0)])
+        refs = np.concatenate([refs, np.repeat(refs[-1:], padded - n_pairs, axis=0)])
+    return _run_multipliers(explainer, xs, refs)[:n_pairs]
+
+
+def _run_multipliers(explainer: Any, xs: np.ndarray, refs: np.ndarray) -> np.ndarray:
+    """One call of shap's multiplier function on exactly these (P, L, 4) pairs (no padding). Returns (P, L, 4) float32."""
     from tensorflow.python.eager import execute as tf_execute  # noqa: PLC0415
 
     inner = explainer.explainer  # shap's TFDeep
     n_pairs = len(xs)
-    padded = pad_to if n_pairs <= pad_to else 1 << max(0, n_pairs - 1).bit_length()
-    if padded > n_pairs:
-        xs = np.concatenate([xs, np.repeat(xs[-1:], padded - n_pairs, axis=0)])
-        refs = np.concatenate([refs, np.repeat(refs[-1:], padded - n_pairs, axis=0)])
-    joint = np.concatenate([xs, refs], axis=0).astype(np.float32)
+    joint = np.concatenate([xs, refs], axis=0).astype(np.float32, copy=False)
     record_gradient = tf_execute.record_gradient
     with _LOCK:
         try:
@@ -152,7 +170,7 @@ def shap_multipliers(explainer: Any, xs: np.ndarray, refs: np.ndarray, pad_to: i
         finally:
             # shap swaps this hook and puts it back only on success; never leave it swapped
             tf_execute.record_gradient = record_gradient
-    return np.asarray(phis[0][padded : padded + n_pairs], dtype=np.float32)
+    return np.asarray(phis[0][n_pairs:], dtype=np.float32)
 
 
 def shap_values_per_sequence(network: Any, X: np.ndarray, references: np.ndarray) -> np.ndarray:
