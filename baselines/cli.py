@@ -87,7 +87,7 @@ def _check_parser(sub) -> None:
     check.add_argument(
         "--set", action="append", default=[], metavar="KEY=VALUE",
         help="override a Keras parameter or training setting, e.g. first_activation=exponential, or restarts=0 for "
-             "plain runs without the default profile's warm-started restarts (repeatable)",
+             "no restarts, or first_stage_epochs=0 for runs without the default profile's warm-started first stage (repeatable)",
     )
     check.add_argument("--markdown", type=Path, default=None, metavar="PATH",
                        help="also write the table, with the command that made it, to this Markdown file")
@@ -138,7 +138,7 @@ def _model_options(cmd: argparse.ArgumentParser) -> None:
     cmd.add_argument("--profile", default="default", help="smoke | default | paper (default: %(default)r)")
     cmd.add_argument(
         "--set", action="append", default=[], metavar="KEY=VALUE", help="override a parameter, e.g. kernel_width=8 or epochs=5; restarts=0 turns off the default profile's "
-             "restarts (a run below restart_below=0.75 validation auROC is retrained, warm-started) (repeatable)"
+             "restarts (a run below restart_below=0.75 validation auROC is retrained), first_stage_epochs=0 its warm-started first stage (repeatable)"
     )
 
 

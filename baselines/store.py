@@ -38,9 +38,9 @@ BASELINES_CODE_VERSION = "3"
 
 #: Keras training settings a profile may leave out; unset, they change nothing (nor the model's key).
 #: restarts: retrain from a fresh initialisation up to this many times while the best validation auROC
-#: stays below restart_below (a run that never left chance, see `_train_keras`); warm_start_epochs > 0:
-#: each restart first trains the network's first stage on its own (`baselines.warmstart`).
-OPTIONAL_TRAINING = {"restarts": 0, "restart_below": 0.0, "warm_start_epochs": 0}
+#: stays below restart_below (a run that never left chance, see `_train_keras`); first_stage_epochs > 0:
+#: every run (restarts too) first trains the network's first stage on its own (`baselines.warmstart`).
+OPTIONAL_TRAINING = {"restarts": 0, "restart_below": 0.0, "first_stage_epochs": 0}
 
 
 # --------------------------------------------------------------------------- settings and keys
@@ -329,17 +329,19 @@ def _train(dataset, arch, params, training, seed, progress, label) -> tuple[Trai
 def _train_keras(length, arch, params, training, seed, X_train, y_train, progress, label):
     """Build and fit a Keras network; with ``restarts`` set, retry runs that stayed at chance.
 
-    Attempt a (0, 1, ...) initialises with seed ``seed + 1000 * a``; the
-    validation split and the epochs' sampling keep `seed`, so attempts differ
-    by their initial weights (and, with ``warm_start_epochs``, by the
-    pre-trained first stage of every restart). An attempt is kept when its best
-    validation auROC reaches ``restart_below``; if none does, the best attempt
-    is kept. The history records every attempt's best validation auROC and the
-    kept attempt's warm start. Without ``restarts`` this is one plain run with `seed`.
+    With ``first_stage_epochs`` > 0 every attempt first pre-trains the
+    network's first stage on its own (`baselines.warmstart`), then trains the
+    whole network. Attempt a (0, 1, ...) initialises with seed
+    ``seed + 1000 * a``; the validation split and the epochs' sampling keep
+    `seed`, so attempts differ by their initial weights only. An attempt is
+    kept when its best validation auROC reaches ``restart_below``; if none
+    does, the best attempt is kept. The history records every attempt's best
+    validation auROC and the kept attempt's first stage. Without ``restarts``
+    this is one run with `seed`.
     """
     restarts = int(training.get("restarts", 0))
     floor = float(training.get("restart_below", 0.0))
-    warm_epochs = int(training.get("warm_start_epochs", 0))
+    first_stage_epochs = int(training.get("first_stage_epochs", 0))
     best = None
     attempts, attempt_epochs = [], []
     for attempt in range(restarts + 1):
@@ -347,8 +349,8 @@ def _train_keras(length, arch, params, training, seed, X_train, y_train, progres
         network = build_network(arch, length, **params)
         attempt_label = label if attempt == 0 else f"{label} (restart {attempt})"
         warm = None
-        if attempt > 0 and warm_epochs > 0:
-            warm = warm_start_first_stage(network, X_train, y_train, training, warm_epochs, seed=seed,
+        if first_stage_epochs > 0:
+            warm = warm_start_first_stage(network, X_train, y_train, training, first_stage_epochs, seed=seed,
                                           progress=progress, label=attempt_label)
         history = fit_keras(network, X_train, y_train, training, seed=seed, progress=progress, label=attempt_label)
         if warm is not None:

@@ -30,14 +30,13 @@ Recipe (same for every architecture and task; values in `baselines.profiles`):
 - seeded: the same data, settings and seed give the same weights (TensorFlow
   op determinism is on, see `baselines.tf_setup`);
 - a non-finite loss stops training with `TrainingDivergedError`;
-- restarts (`baselines.store.OPTIONAL_TRAINING`; the default profile sets
-  them, smoke and paper do not): a run whose best validation auROC stays
-  below ``restart_below`` (default profile: 0.75, the fidelity gate) is
-  retrained from a fresh initialisation, up to ``restarts`` times, each restart
-  with its first stage pre-trained on its own for ``warm_start_epochs``
-  (`baselines.warmstart`, which says why). A run that passes is the plain run.
-  Measured on stress_simplified_400, seed 0, one run each (issue 10): test
-  auROC 0.48 -> 0.79 (basset), 0.50 -> 0.83 (beluga) with the warm start.
+- first stage and restarts (`baselines.store.OPTIONAL_TRAINING`; the default
+  profile sets them, smoke and paper do not): every run first trains the
+  network's first stage on its own for up to ``first_stage_epochs``
+  (`baselines.warmstart`, which says why and what it measured), then the whole
+  network; a run whose best validation auROC stays below ``restart_below``
+  (default profile: 0.75, the fidelity gate) is retrained from a fresh
+  initialisation, up to ``restarts`` times.
 """
 
 from __future__ import annotations

@@ -52,13 +52,22 @@ def test_warm_start_copies_the_trained_first_stage_and_nothing_else():
         assert changed == (layer.name in ("conv1", "conv2")), layer.name
 
 
-def test_a_restart_below_the_floor_is_warm_started_and_recorded(tmp_path):
+def test_every_attempt_is_warm_started_when_first_stage_epochs_is_set(tmp_path):
     data = planted_motif_dataset(n=400, length=60, positive_fraction=0.4, seed=5, name="planted-warm")
     short = {"scale": 0.125, "n_conv": 2, "epochs": 1, "min_epochs": 1}
     model = get_model(data, "shallow", progress=False, root=tmp_path, restarts=1, restart_below=1.01,
-                      warm_start_epochs=1, **short)
+                      first_stage_epochs=1, **short)
     history = load_history(model)
     assert len(history["attempts_val_auroc"]) == 2  # the floor cannot be reached: both attempts ran
-    assert history["attempts_epochs"][0] == 1 and history["attempts_epochs"][1] == 2  # 1 epoch + 1 first-stage epoch
+    assert history["attempts_epochs"] == [2, 2]  # each: 1 first-stage epoch + 1 epoch of the whole network
     assert history["kept_attempt"] in (0, 1)
-    assert ("warm_start" in history) == (history["kept_attempt"] == 1)
+    assert history["warm_start"]["layers"] == ["conv1", "conv2"]
+
+
+def test_no_first_stage_epochs_means_plain_runs(tmp_path):
+    data = planted_motif_dataset(n=400, length=60, positive_fraction=0.4, seed=5, name="planted-warm")
+    short = {"scale": 0.125, "n_conv": 2, "epochs": 1, "min_epochs": 1}
+    model = get_model(data, "shallow", progress=False, root=tmp_path, restarts=1, restart_below=1.01,
+                      first_stage_epochs=0, **short)
+    history = load_history(model)
+    assert history["attempts_epochs"] == [1, 1] and "warm_start" not in history
