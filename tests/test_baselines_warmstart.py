@@ -1,4 +1,4 @@
-"""Warm start of a restart (issue 10): which layers are the first stage, and that only they are copied."""
+"""Warm start (issue 10): which layers are the first stage, that only they are copied, and which runs get one."""
 
 from __future__ import annotations
 
@@ -13,6 +13,18 @@ from baselines.tf_setup import keras, set_seed
 from baselines.warmstart import first_stage_layers, first_stage_probe, warm_start_first_stage
 
 SMALL = {"basset": {"scale": 0.05}, "beluga": {"scale": 0.025}, "shallow": {"scale": 0.125}}
+
+
+def _planted():
+    return planted_motif_dataset(n=400, length=60, positive_fraction=0.4, seed=5, name="planted-warm")
+
+
+def _two_attempt_history(root, first_stage_epochs: int) -> dict:
+    """History of a tiny shallow model whose floor cannot be reached, so both of its attempts run."""
+    short = {"scale": 0.125, "n_conv": 2, "epochs": 1, "min_epochs": 1}
+    model = get_model(_planted(), "shallow", progress=False, root=root, restarts=1, restart_below=1.01,
+                      first_stage_epochs=first_stage_epochs, **short)
+    return load_history(model)
 
 
 @pytest.mark.parametrize(
@@ -39,8 +51,7 @@ def test_a_functional_network_has_no_first_stage():
 
 
 def test_warm_start_copies_the_trained_first_stage_and_nothing_else():
-    data = planted_motif_dataset(n=400, length=60, positive_fraction=0.4, seed=5, name="planted-warm")
-    X, y = data.split(test=False)
+    X, y = _planted().split(test=False)
     set_seed(0)
     network = build_network("beluga", 60, scale=0.025)
     before = {layer.name: [w.copy() for w in layer.get_weights()] for layer in network.layers}
@@ -53,11 +64,7 @@ def test_warm_start_copies_the_trained_first_stage_and_nothing_else():
 
 
 def test_every_attempt_is_warm_started_when_first_stage_epochs_is_set(tmp_path):
-    data = planted_motif_dataset(n=400, length=60, positive_fraction=0.4, seed=5, name="planted-warm")
-    short = {"scale": 0.125, "n_conv": 2, "epochs": 1, "min_epochs": 1}
-    model = get_model(data, "shallow", progress=False, root=tmp_path, restarts=1, restart_below=1.01,
-                      first_stage_epochs=1, **short)
-    history = load_history(model)
+    history = _two_attempt_history(tmp_path, first_stage_epochs=1)
     assert len(history["attempts_val_auroc"]) == 2  # the floor cannot be reached: both attempts ran
     assert history["attempts_epochs"] == [2, 2]  # each: 1 first-stage epoch + 1 epoch of the whole network
     assert history["kept_attempt"] in (0, 1)
@@ -65,9 +72,5 @@ def test_every_attempt_is_warm_started_when_first_stage_epochs_is_set(tmp_path):
 
 
 def test_no_first_stage_epochs_means_plain_runs(tmp_path):
-    data = planted_motif_dataset(n=400, length=60, positive_fraction=0.4, seed=5, name="planted-warm")
-    short = {"scale": 0.125, "n_conv": 2, "epochs": 1, "min_epochs": 1}
-    model = get_model(data, "shallow", progress=False, root=tmp_path, restarts=1, restart_below=1.01,
-                      first_stage_epochs=0, **short)
-    history = load_history(model)
+    history = _two_attempt_history(tmp_path, first_stage_epochs=0)
     assert history["attempts_epochs"] == [1, 1] and "warm_start" not in history
