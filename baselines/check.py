@@ -44,6 +44,7 @@ class Row:
     cpu_seconds: list[float] = field(default_factory=list)
     epochs: list[int] = field(default_factory=list)
     kept_attempts: list[int] = field(default_factory=list)
+    ceiling: float = float("nan")  # the task's planted-motif ceiling (`baselines.ceiling`)
 
     @property
     def mean(self) -> float:
@@ -86,6 +87,7 @@ def run_check(
     """
     import tasks as task_registry  # noqa: PLC0415
     from baselines.architectures import ARCHITECTURES, arch_kind  # noqa: PLC0415
+    from baselines.ceiling import planted_motif_ceiling  # noqa: PLC0415
     from baselines.store import get_model, load_history  # noqa: PLC0415
 
     archs = list(archs or ARCHITECTURES.names())
@@ -99,6 +101,9 @@ def run_check(
         bar.set_postfix_str(f"{task} {arch} s{seed}")
         if task not in datasets:
             datasets[task] = task_registry.build(task, progress=False)
+            ceiling = planted_motif_ceiling(datasets[task])
+            for arch_name in archs:
+                rows[(task, arch_name)].ceiling = ceiling
         extra = overrides if arch_kind(arch) == "keras" else {}
         cpu = time.process_time()
         model = get_model(datasets[task], arch, seed=seed, profile=profile, progress=False, root=root, **extra)
@@ -113,14 +118,17 @@ def run_check(
 
 
 def format_table(rows: list[Row], min_auroc: float = MIN_AUROC) -> str:
-    """The check table as Markdown: task, arch, seeds, mean, SD, gkm-SVM mean, epochs, kept attempt, CPU s/model, verdict.
+    """The check table as Markdown: task, arch, seeds, mean, SD, gkm-SVM mean, planted-motif ceiling,
+    epochs, kept attempt, CPU s/model, verdict.
 
     "kept attempt" per seed: 0 = the first run, a = its a-th restart (see `baselines.store._train_keras`).
+    The ceiling (`baselines.ceiling`) is a reference for the task, not part of the verdict.
     """
     gkm = {r.task: r.mean for r in rows if r.arch == "gkmsvm"}
     lines = [
-        "| task | arch | seeds | test auROC mean | SD | gkm-SVM mean | epochs | kept attempt | CPU s / model | verdict |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| task | arch | seeds | test auROC mean | SD | gkm-SVM mean | planted-motif ceiling | epochs | kept attempt "
+        "| CPU s / model | verdict |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         gkm_mean = gkm.get(r.task)
@@ -130,7 +138,8 @@ def format_table(rows: list[Row], min_auroc: float = MIN_AUROC) -> str:
         kept = "-" if is_gkm else "/".join(str(a) for a in r.kept_attempts)
         lines.append(
             f"| {r.task} | {r.arch} | {len(r.aurocs)} | {r.mean:.3f} | {r.sd:.3f} | "
-            f"{'-' if gkm_mean is None else f'{gkm_mean:.3f}'} | {epochs} | {kept} | "
+            f"{'-' if gkm_mean is None else f'{gkm_mean:.3f}'} | {'-' if r.ceiling != r.ceiling else f'{r.ceiling:.3f}'} | "
+            f"{epochs} | {kept} | "
             f"{statistics.fmean(r.cpu_seconds):.1f} | {mark} |"
         )
     return "\n".join(lines)

@@ -73,7 +73,7 @@ def test_check_verdicts():
             Row("oct4", "gkmsvm", [0.88, 0.89, 0.90], [1, 1, 1], [0, 0, 0]),
             Row("stress_oct4_500", "gkmsvm", [0.80, 0.80, 0.80], [1, 1, 1], [0, 0, 0])]
     table = format_table(rows)
-    assert "| oct4 | basset | 3 | 0.900 | 0.010 | 0.890 | 5/5/5 | 0/1/0 |" in table and table.count("| ok |") == 1
+    assert "| oct4 | basset | 3 | 0.900 | 0.010 | 0.890 | - | 5/5/5 | 0/1/0 |" in table and table.count("| ok |") == 1
     assert "SD > 0.02" in table and "< 0.75; < gkm-0.02" in table
     assert [(r.task, r.arch) for r in failures(rows)] == [("oct4", "beluga"), ("stress_oct4_500", "basset")]
 
