@@ -18,6 +18,7 @@ is shown as such.
 
 from __future__ import annotations
 
+import math
 import statistics
 import time
 from dataclasses import dataclass, field
@@ -138,7 +139,7 @@ def format_table(rows: list[Row], min_auroc: float = MIN_AUROC) -> str:
         kept = "-" if is_gkm else "/".join(str(a) for a in r.kept_attempts)
         lines.append(
             f"| {r.task} | {r.arch} | {len(r.aurocs)} | {r.mean:.3f} | {r.sd:.3f} | "
-            f"{'-' if gkm_mean is None else f'{gkm_mean:.3f}'} | {'-' if r.ceiling != r.ceiling else f'{r.ceiling:.3f}'} | "
+            f"{'-' if gkm_mean is None else f'{gkm_mean:.3f}'} | {'-' if math.isnan(r.ceiling) else f'{r.ceiling:.3f}'} | "
             f"{epochs} | {kept} | "
             f"{statistics.fmean(r.cpu_seconds):.1f} | {mark} |"
         )

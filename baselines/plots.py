@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from pathlib import Path
 
 from baselines.check import MIN_AUROC
@@ -61,7 +63,7 @@ def check_figure(rows: list, path: Path, min_auroc: float = MIN_AUROC) -> Path:
     gkm = {r.task: sum(r.aurocs) / len(r.aurocs) for r in rows if r.arch == "gkmsvm" and r.aurocs}
     width = 0.8 / max(len(archs), 1)
     fig, axis = plt.subplots(figsize=(1.6 + 1.3 * len(tasks), 3.8))
-    ceiling = {r.task: r.ceiling for r in rows if r.ceiling == r.ceiling}
+    ceiling = {r.task: r.ceiling for r in rows if not math.isnan(r.ceiling)}
     for i, task in enumerate(tasks):
         if task in gkm:
             axis.hlines(gkm[task], i - 0.45, i + 0.45, color="black", linewidth=2, label="gkm-SVM mean" if i == 0 else None)
