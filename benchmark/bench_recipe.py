@@ -59,8 +59,9 @@ def _worker(out: str, specs: list[str]) -> None:
 def _arm(checkout: Path, out: Path, specs: list[str]) -> subprocess.Popen:
     env = dict(os.environ, PYTHONPATH=str(checkout), TF_NUM_INTRAOP_THREADS="1", TF_NUM_INTEROP_THREADS="1",
                TF_CPP_MIN_LOG_LEVEL="3")
+    # the workers' one-line-per-model records show on stdout as progress
     return subprocess.Popen([sys.executable, str(Path(__file__).resolve()), "--worker", str(out), *specs], env=env,
-                            cwd=checkout, stdout=subprocess.DEVNULL)
+                            cwd=checkout)
 
 
 def _by_row(records: list[dict]) -> dict:
