@@ -12,7 +12,7 @@ from baselines import build_network, get_model
 from baselines.store import load_history, model_key
 from baselines.synthetic import planted_motif_dataset
 from baselines.tf_setup import keras, set_seed, tf
-from baselines.train import epoch_rows
+from baselines.train import epoch_rows, random_shift
 from methods import _deeplift_adapter as adapter
 from methods.references import dinucleotide_shuffles
 from methods.registry import convergence_error
@@ -61,6 +61,21 @@ def test_small_epochs_are_filled_to_min_epoch_samples():
     rng = np.random.default_rng(0)
     rows = epoch_rows(y, np.arange(90), 3.0, rng)
     assert len(rows) == 90 and set(rows.tolist()) == set(range(90))
+
+
+def test_shift_augmentation_rolls_each_row_within_the_bound():
+    rng = np.random.default_rng(0)
+    X = np.eye(4, dtype=np.float32)[rng.integers(0, 4, size=(50, 30))]  # (50, 30, 4) one-hot
+    shifted = random_shift(X, 3, np.random.default_rng(1))
+    assert shifted.shape == X.shape
+    offsets = []
+    for row, out in zip(X, shifted):  # each row is its own circular roll by an offset in [-3, 3]
+        matches = [k for k in range(-3, 4) if np.array_equal(np.roll(row, k, axis=0), out)]
+        assert matches, "a row is not a roll of its input within +-3 bp"
+        offsets.append(matches[0])
+    assert len(set(offsets)) > 1  # rows get their own offsets
+    assert np.array_equal(shifted, random_shift(X, 3, np.random.default_rng(1)))  # seeded
+    assert random_shift(X, 0, rng) is X  # 0 turns it off
 
 
 def _exp_model(pooling: str) -> TrainedModel:
