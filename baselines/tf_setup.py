@@ -11,8 +11,17 @@ import os
 
 os.environ["TF_USE_LEGACY_KERAS"] = "1"
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-# oneDNN kernels may reorder float sums between runs; keep bytes reproducible.
-os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+# oneDNN kernels: TensorFlow says at start-up that this build uses AVX2/FMA only in its oneDNN
+# operations (its other, Eigen, kernels were compiled without them), and its default left oneDNN off
+# on this 2-core machine. Measured there (one epoch of 4,096 oct4 sequences, default widths, one
+# thread): Beluga 1.5 -> 0.93 CPU s, Shallow 1.4 -> 0.92, Basset unchanged; the same seed gave the
+# same weights twice with one and with two threads. So oneDNN is switched on here. It rounds floats
+# differently, so which kernels ran is part of every Keras model's cache key (`KERNELS`); set
+# TF_ENABLE_ONEDNN_OPTS=0 before the first import to train with the Eigen kernels instead.
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
+
+#: Which CPU kernels TensorFlow runs ("onednn" or "eigen"): they round differently, so Keras model keys record it.
+KERNELS = "onednn" if os.environ["TF_ENABLE_ONEDNN_OPTS"] == "1" else "eigen"
 
 import tensorflow as tf  # noqa: E402
 import tf_keras as keras  # noqa: E402
@@ -46,4 +55,4 @@ def set_seed(seed: int) -> None:
     keras.utils.set_random_seed(int(seed))
 
 
-__all__ = ["tf", "keras", "set_seed"]
+__all__ = ["tf", "keras", "set_seed", "KERNELS"]

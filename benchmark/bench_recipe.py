@@ -34,7 +34,8 @@ REPO = Path(__file__).resolve().parents[1]
 
 def _worker(out: str, specs: list[str]) -> None:
     """Train each task:arch:seed cold with this process's checkout; append one JSON line per model to `out`."""
-    import tensorflow as tf  # noqa: PLC0415
+    # through the arm's own tf_setup, so each checkout runs the CPU kernels it chose
+    from baselines.tf_setup import tf  # noqa: PLC0415
 
     tf.config.threading.set_intra_op_parallelism_threads(1)
     tf.config.threading.set_inter_op_parallelism_threads(1)

@@ -93,6 +93,12 @@ def test_cache_key_changes_with_every_input_and_only_then(smoke, monkeypatch):
         "training": model_key(smoke, "basset", seed=0, profile="smoke", epochs=5),
         "profile": model_key(smoke, "basset", seed=0, profile="default"),
     }
+    gkm_key = model_key(smoke, "gkmsvm", seed=0, profile="smoke")
+    monkeypatch.setattr(store, "KERNELS", "eigen" if store.KERNELS == "onednn" else "onednn")
+    changed["cpu kernels"] = model_key(smoke, "basset", seed=0, profile="smoke")
+    # gkm-SVM does not run on TensorFlow: the kernels leave its key alone
+    assert model_key(smoke, "gkmsvm", seed=0, profile="smoke") == gkm_key
+    monkeypatch.undo()
     monkeypatch.setattr(store, "BASELINES_CODE_VERSION", "test-version")
     changed["code version"] = model_key(smoke, "basset", seed=0, profile="smoke")
     assert base not in changed.values()
