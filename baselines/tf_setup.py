@@ -12,16 +12,15 @@ import os
 os.environ["TF_USE_LEGACY_KERAS"] = "1"
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 # oneDNN kernels: TensorFlow says at start-up that this build uses AVX2/FMA only in its oneDNN
-# operations (its other, Eigen, kernels were compiled without them), and its default left oneDNN off
-# on this 2-core machine. Measured there (one epoch of 4,096 oct4 sequences, default widths, one
-# thread): Beluga 1.5 -> 0.93 CPU s, Shallow 1.4 -> 0.92, Basset unchanged; the same seed gave the
-# same weights twice with one and with two threads. So oneDNN is switched on here. It rounds floats
-# differently, so which kernels ran is part of every Keras model's cache key (`KERNELS`); set
-# TF_ENABLE_ONEDNN_OPTS=0 before the first import to train with the Eigen kernels instead.
+# operations, and its default left them off on this 2-core machine; on, an epoch of Beluga or Shallow
+# costs about a third less CPU (README, "What the recipe costs"), and the same seed still gave the same
+# weights. They round floats differently from the Eigen kernels, so which ones ran is part of every
+# Keras model's cache key (`KERNELS`). TF_ENABLE_ONEDNN_OPTS=0 before the first import selects Eigen.
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
 
 #: Which CPU kernels TensorFlow runs ("onednn" or "eigen"): they round differently, so Keras model keys record it.
-KERNELS = "onednn" if os.environ["TF_ENABLE_ONEDNN_OPTS"] == "1" else "eigen"
+#: TensorFlow reads the variable as a boolean, so "true" counts as on too.
+KERNELS = "onednn" if os.environ["TF_ENABLE_ONEDNN_OPTS"].strip().lower() in ("1", "true") else "eigen"
 
 import tensorflow as tf  # noqa: E402
 import tf_keras as keras  # noqa: E402
