@@ -44,13 +44,14 @@ replicate: $(STAMP)
 	$(PY) -m pytest benchmark -p no:randomly -p no:cacheprovider --profile replication -n $(JOBS) --dist loadgroup -q -rfE --no-leaderboard
 	$(PY) -m benchmark.findings results:0,1,2 "$$($(PY) -c 'from benchmark.session import default_results_dir as d; print(d("replication"))'):3,4,5"
 
+# The suite's tests run on $(JOBS) xdist workers too (each TensorFlow process computes on one thread).
 test: $(STAMP)
-	$(PY) -m pytest tests -q
+	$(PY) -m pytest tests -q -n $(JOBS)
 	$(PY) -m pytest benchmark -q --profile smoke -p no:randomly
 	$(PY) -m benchmark.leaderboard --check
 
 test-fast: $(STAMP)
-	$(PY) -m pytest tests -q -m "not slow"
+	$(PY) -m pytest tests -q -n $(JOBS) -m "not slow"
 
 # Every registered method against its plain-TF floor -> docs/speed.json and README's speed table;
 # then training/loading times of every model (`python -m baselines bench` runs benchmark/bench_models.py).

@@ -26,7 +26,7 @@ from baselines.architectures import conv_layer_names, first_kernel_width
 from baselines.model import GKMSVM, KERAS, TrainedModel
 from baselines.persist import CorruptModelError, load_history, load_model, write_model
 from baselines.profiles import get_profile
-from baselines.tf_setup import KERNELS, keras, set_seed
+from baselines.tf_setup import INTRA_OP_THREADS, KERNELS, keras, set_seed
 from baselines.train import TrainingDivergedError, fidelity, fit_keras, predict
 from baselines.warmstart import warm_start_first_stage
 from tasks.cache import atomic_directory, cache_root, content_hash, file_lock
@@ -112,8 +112,9 @@ def _key(dataset, arch: str, params: dict, training: dict, seed: int) -> str:
         "seed": int(seed),
         "code_version": BASELINES_CODE_VERSION,
     }
-    if arch_kind(arch) == KERAS:  # oneDNN and Eigen kernels round differently (`baselines.tf_setup`)
+    if arch_kind(arch) == KERAS:  # the kernels and the intra-op thread count change float sums (`baselines.tf_setup`)
         content["kernels"] = KERNELS
+        content["intra_op_threads"] = INTRA_OP_THREADS
     digest = byo.source_digest(arch)
     if digest:  # an architecture from the user's file: its bytes decide the model too
         content["source_sha256"] = digest

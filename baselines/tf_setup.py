@@ -41,9 +41,15 @@ def worker_threads(cores: int | None = None, workers: str | None = None) -> int 
     return max(1, cores // int(workers))
 
 
-# Only the inter-op pool (independent ops run side by side) is narrowed: it does not change any
-# number. The intra-op pool splits a kernel's work (and float sums) by thread count, so narrowing it
-# changed trained weights (measured: another weights digest for the same seed); it stays default.
+#: TensorFlow's intra-op pool (threads that split one kernel's work) defaults to one thread per core,
+#: and the split changes float sums: the same seed trained other weights with 1 and with 2 threads
+#: (measured on every default architecture). Pinned to one thread, a model's bytes no longer depend
+#: on the machine's core count, so it is part of every Keras model's cache key; parallelism comes
+#: from processes instead (`make run` runs 2 pytest-xdist workers).
+INTRA_OP_THREADS = 1
+tf.config.threading.set_intra_op_parallelism_threads(INTRA_OP_THREADS)
+
+# The inter-op pool (independent ops side by side) changes no number; under xdist a worker gets its share.
 _THREADS = worker_threads()
 if _THREADS is not None:
     tf.config.threading.set_inter_op_parallelism_threads(_THREADS)
@@ -54,4 +60,4 @@ def set_seed(seed: int) -> None:
     keras.utils.set_random_seed(int(seed))
 
 
-__all__ = ["tf", "keras", "set_seed", "KERNELS"]
+__all__ = ["tf", "keras", "set_seed", "KERNELS", "INTRA_OP_THREADS"]

@@ -78,6 +78,17 @@ def test_logit_is_the_inverse_sigmoid_of_the_probability(trained, smoke):
     assert logits.min() < 0 < logits.max()
 
 
+def test_tensorflow_runs_the_thread_count_the_model_keys_record():
+    from baselines.tf_setup import INTRA_OP_THREADS, tf, worker_threads
+
+    # the keys say one intra-op thread; a default pool (one per core) would train other weights
+    assert tf.config.threading.get_intra_op_parallelism_threads() == INTRA_OP_THREADS == 1
+    # two xdist workers on two cores get one inter-op thread each; outside xdist TensorFlow decides
+    assert worker_threads(cores=2, workers="2") == 1
+    assert worker_threads(cores=8, workers="2") == 4
+    assert worker_threads(cores=2, workers="") is None
+
+
 def test_cache_key_changes_with_every_input_and_only_then(smoke, monkeypatch):
     base = model_key(smoke, "basset", seed=0, profile="smoke")
     assert model_key(smoke, "basset", seed=0, profile="smoke") == base
@@ -97,6 +108,10 @@ def test_cache_key_changes_with_every_input_and_only_then(smoke, monkeypatch):
     monkeypatch.setattr(store, "KERNELS", "eigen" if store.KERNELS == "onednn" else "onednn")
     changed["cpu kernels"] = model_key(smoke, "basset", seed=0, profile="smoke")
     # gkm-SVM does not run on TensorFlow: the kernels leave its key alone
+    assert model_key(smoke, "gkmsvm", seed=0, profile="smoke") == gkm_key
+    monkeypatch.undo()
+    monkeypatch.setattr(store, "INTRA_OP_THREADS", store.INTRA_OP_THREADS + 1)
+    changed["intra-op threads"] = model_key(smoke, "basset", seed=0, profile="smoke")
     assert model_key(smoke, "gkmsvm", seed=0, profile="smoke") == gkm_key
     monkeypatch.undo()
     monkeypatch.setattr(store, "BASELINES_CODE_VERSION", "test-version")
