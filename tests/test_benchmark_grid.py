@@ -111,6 +111,13 @@ def test_shards_partition_whole_model_groups():
             root_conftest.parse_shard(bad)
 
 
+def test_model_group_is_read_from_each_cell_id():
+    for cell in _cells():
+        nodeid = f"benchmark/test_motif_recovery.py::test_motif_recovery[{cell.id}]"
+        assert root_conftest.model_group(nodeid) == f"{cell.task}-{cell.model}-s{cell.seed}"
+    assert root_conftest.model_group("tests/test_metrics.py::test_auprc[s1-x]") is None
+
+
 def test_unknown_profile_lists_the_valid_ones():
     with pytest.raises(ValueError, match="smoke"):
         profiles.get_profile("huge")
@@ -193,3 +200,17 @@ def test_cli_keyword_selecting_nothing_says_so(tmp_path):
     run = _pytest("benchmark/", "--profile", "smoke", "-k", "no_such_method", "--results-dir", str(tmp_path), "-q", "-p", "no:cacheprovider")
     assert run.returncode == 5
     assert "no benchmark cell selected" in run.stdout and "smoke-" in run.stdout
+
+
+def test_loadgroup_keeps_every_model_group_on_one_worker(tmp_path):
+    # pytest 9 ignores pytest-xdist's own group marking; conftest.pytest_xdist_make_scheduler does it
+    run = _pytest("benchmark/", "--profile", "smoke", "-n", "2", "--dist", "loadgroup", "-v", "-k", "basset or shallow",
+                  "--results-dir", str(tmp_path), "--no-leaderboard", "-p", "no:cacheprovider", "-p", "no:randomly", timeout=600)
+    assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
+    workers: dict[str, set[str]] = {}
+    for line in run.stdout.splitlines():
+        if line.startswith("[gw") and "PASSED" in line:
+            group = root_conftest.model_group(line.split()[-1])
+            workers.setdefault(group, set()).add(line.split()[0])
+    assert set(workers) == {"smoke-basset-s0", "smoke-shallow-s0"}
+    assert all(len(ran_on) == 1 for ran_on in workers.values()), workers
