@@ -87,7 +87,7 @@ _GROUP_OF_CELL = re.compile(r"::" + CELL_TEST + r"\[(.+?-s\d+)-")
 
 
 def model_group(nodeid: str) -> str | None:
-    """A cell's model group (``task-model-s<seed>``) from its node id; None for any other test.
+    """A cell's model group (``task-model-s<seed>``, `benchmark.session.model_item`) from its node id; None for any other test.
 
     ``...::test_motif_recovery[oct4-basset-s0-deeplift_rescale-shuffle20]`` -> ``oct4-basset-s0``.
     """
@@ -203,13 +203,17 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     session = _session(metafunc.config)
     cells = grid_cells(session.profile, methods.METHODS, baselines.arch_kind)
     metafunc.config.stash[GRID_KEY] = cells
-    params = [pytest.param(c, id=c.id, marks=pytest.mark.xdist_group(f"{c.task}-{c.model}-s{c.seed}")) for c in cells]
+    from benchmark.session import model_item  # noqa: PLC0415
+
+    params = [pytest.param(c, id=c.id, marks=pytest.mark.xdist_group(model_item(c))) for c in cells]
     metafunc.parametrize("cell", params)
 
 
 def shard_groups(cells: list, index: int, count: int) -> set[str]:
     """Model groups (task-model-seed) of shard `index` of `count`: round-robin over the sorted groups."""
-    groups = sorted({f"{c.task}-{c.model}-s{c.seed}" for c in cells})
+    from benchmark.session import model_item  # noqa: PLC0415
+
+    groups = sorted({model_item(c) for c in cells})
     return {g for i, g in enumerate(groups) if i % count == index - 1}
 
 
@@ -258,11 +262,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list) -> None:
     shard = parse_shard(config.getoption("--shard"))
     if shard is None or GRID_KEY not in config.stash:
         return
+    from benchmark.session import model_item  # noqa: PLC0415
+
     keep_groups = shard_groups(config.stash[GRID_KEY], *shard)
     kept, dropped = [], []
     for item in items:
         cell = getattr(getattr(item, "callspec", None), "params", {}).get("cell")
-        if cell is None or f"{cell.task}-{cell.model}-s{cell.seed}" in keep_groups:
+        if cell is None or model_item(cell) in keep_groups:
             kept.append(item)
         else:
             dropped.append(item)
@@ -275,12 +281,13 @@ def longest_groups_first(config: pytest.Config, items: list) -> None:
     """Reorder cells so that model groups with the longest stored runtimes come first (cells keep their order
     inside a group). With ``-n 2 --dist loadgroup`` a long group started last would leave one worker idle."""
     from benchmark.budget import group_costs, longest_first  # noqa: PLC0415
+    from benchmark.session import model_item  # noqa: PLC0415
 
     costs = group_costs(_results_dir(config))
 
     def group(item) -> str | None:
         cell = getattr(getattr(item, "callspec", None), "params", {}).get("cell")
-        return None if cell is None else f"{cell.task}-{cell.model}-s{cell.seed}"
+        return None if cell is None else model_item(cell)
 
     order = {g: i for i, g in enumerate(longest_first(list(dict.fromkeys(filter(None, map(group, items)))), costs))}
     items.sort(key=lambda item: order.get(group(item), -1))  # stable; non-cell items stay in front
