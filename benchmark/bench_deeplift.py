@@ -9,7 +9,9 @@ not depend on the weights): ``toy`` is `baselines.toy.toy_cnn(200, 19, 32,
 "max")`, the others are the registered architectures at the default profile's
 scale. For deepshap a second floor is printed: shap's explainer runs every
 input and its reference as one batch of 2 x pairs, forward and backward, so
-twice the floor is what shap itself cannot go below.
+twice the floor is what shap itself cannot go below. For deeplift_rescale the
+forward pass of the 2 x pairs activations it needs is timed alone, compiled and
+in deeplift's own graph: what a DeepLIFT cell costs beyond that is its backward.
 
 Prints one table: "first" includes conversion / tracing; "wall"/"CPU" are a
 second, cached call (CPU time is steadier than wall time on a shared machine);
@@ -57,6 +59,31 @@ def floor_seconds(model, X: np.ndarray, references: np.ndarray, batch_size: int 
     return time.perf_counter() - wall, time.process_time() - cpu
 
 
+def forward_seconds(model, inputs: np.ndarray, batch_size: int = 1024) -> tuple[float, float]:
+    """(wall, CPU) seconds for batched forward passes of the logit over `inputs` (compiled tf.function)."""
+
+    @tf.function(reduce_retracing=True)
+    def forward(x):
+        return model.network(x, training=False)
+
+    forward(tf.constant(inputs[:batch_size]))  # trace outside the timing
+    wall, cpu = time.perf_counter(), time.process_time()
+    for i in range(0, len(inputs), batch_size):
+        forward(tf.constant(inputs[i : i + batch_size])).numpy()
+    return time.perf_counter() - wall, time.process_time() - cpu
+
+
+def deeplift_forward_seconds(model, inputs: np.ndarray) -> tuple[float, float]:
+    """(wall, CPU) seconds of deeplift's own graph predicting `inputs` (its forward pass alone; converted once)."""
+    from methods._deeplift_adapter import convert  # noqa: PLC0415
+
+    converted = convert(model.network, "rescale")
+    converted.predict(inputs[:8])
+    wall, cpu = time.perf_counter(), time.process_time()
+    converted.predict(inputs)
+    return time.perf_counter() - wall, time.process_time() - cpu
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=500, help="sequences (default %(default)r)")
@@ -78,11 +105,19 @@ def main(argv: list[str] | None = None) -> None:
     for label, model in _models(args.models.split(","), args.length):
         floor_wall, floor_cpu = min(floor_seconds(model, X, references, batch_size=b) for b in (256, 1024))
         rows.append([label, "floor (tf GradientTape)", "", f"{floor_wall:.2f}", f"{floor_cpu:.2f}", "1.0", ""])
+        # every input paired with each of its references: what deeplift and shap run activations for
+        joint = np.concatenate([np.broadcast_to(X[:, None], references.shape), references], axis=1)
         if "deepshap" in args.methods:
             # shap pushes inputs and references through as one batch of 2 x pairs, forward and backward
-            joint = np.concatenate([np.broadcast_to(X[:, None], references.shape), references], axis=1)
             joint_wall, joint_cpu = min(floor_seconds(model, X, joint, batch_size=b) for b in (256, 1024))
             rows.append([label, "floor, 2 x pairs (shap's batch)", "", f"{joint_wall:.2f}", f"{joint_cpu:.2f}", f"{joint_cpu / floor_cpu:.1f}", ""])
+        if "deeplift_rescale" in args.methods:
+            # deeplift's forward alone (input and reference activations of every pair), in its own graph
+            # and as a compiled forward: the rest of a DeepLIFT cell is its backward (the rescale rules)
+            flat = joint.reshape(-1, *X.shape[1:])
+            for what, seconds in (("forward, 2 x pairs (compiled)", forward_seconds(model, flat)),
+                                  ("forward, 2 x pairs (deeplift's graph)", deeplift_forward_seconds(model, flat))):
+                rows.append([label, what, "", f"{seconds[0]:.2f}", f"{seconds[1]:.2f}", f"{seconds[1] / floor_cpu:.1f}", ""])
         for method in args.methods.split(","):
             first = methods.attribute(method, model, X, args.reference)  # converts / traces; measures convergence
             wall, cpu = time.perf_counter(), time.process_time()
