@@ -26,6 +26,7 @@ import time
 import numpy as np
 
 from baselines.tf_setup import set_seed, tf
+from benchmark import bench
 
 
 def _models(names: list[str], length: int):
@@ -56,20 +57,6 @@ def floor_seconds(model, X: np.ndarray, references: np.ndarray, batch_size: int 
     wall, cpu = time.perf_counter(), time.process_time()
     for i in range(0, len(inputs), batch_size):
         grad(tf.constant(inputs[i : i + batch_size])).numpy()
-    return time.perf_counter() - wall, time.process_time() - cpu
-
-
-def forward_seconds(model, inputs: np.ndarray, batch_size: int = 1024) -> tuple[float, float]:
-    """(wall, CPU) seconds for batched forward passes of the logit over `inputs` (compiled tf.function)."""
-
-    @tf.function(reduce_retracing=True)
-    def forward(x):
-        return model.network(x, training=False)
-
-    forward(tf.constant(inputs[:batch_size]))  # trace outside the timing
-    wall, cpu = time.perf_counter(), time.process_time()
-    for i in range(0, len(inputs), batch_size):
-        forward(tf.constant(inputs[i : i + batch_size])).numpy()
     return time.perf_counter() - wall, time.process_time() - cpu
 
 
@@ -115,7 +102,8 @@ def main(argv: list[str] | None = None) -> None:
             # deeplift's forward alone (input and reference activations of every pair), in its own graph
             # and as a compiled forward: the rest of a DeepLIFT cell is its backward (the rescale rules)
             flat = joint.reshape(-1, *X.shape[1:])
-            for what, seconds in (("forward, 2 x pairs (compiled)", forward_seconds(model, flat)),
+            compiled = bench.floor_seconds(model.network, len(flat), args.length, backward=False)
+            for what, seconds in (("forward, 2 x pairs (compiled)", compiled),
                                   ("forward, 2 x pairs (deeplift's graph)", deeplift_forward_seconds(model, flat))):
                 rows.append([label, what, "", f"{seconds[0]:.2f}", f"{seconds[1]:.2f}", f"{seconds[1] / floor_cpu:.1f}", ""])
         for method in args.methods.split(","):
