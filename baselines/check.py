@@ -26,6 +26,8 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
+from baselines.kmer import DEFAULT_K
+
 #: The tasks on the default board; the seed-to-seed SD bar applies to these only.
 DEFAULT_TASKS = ("oct4", "mafk", "simplified")
 #: Small and long tasks built from the embedded data (tasks/specs/stress_*.toml).
@@ -46,6 +48,7 @@ class Row:
     epochs: list[int] = field(default_factory=list)
     kept_attempts: list[int] = field(default_factory=list)
     ceiling: float = float("nan")  # the task's planted-motif ceiling (`baselines.ceiling`)
+    kmer: float = float("nan")  # the task's k-mer logistic regression reference (`baselines.kmer`)
 
     @property
     def mean(self) -> float:
@@ -89,6 +92,7 @@ def run_check(
     import tasks as task_registry  # noqa: PLC0415
     from baselines.architectures import ARCHITECTURES, arch_kind  # noqa: PLC0415
     from baselines.ceiling import planted_motif_ceiling  # noqa: PLC0415
+    from baselines.kmer import kmer_reference_auroc  # noqa: PLC0415
     from baselines.store import get_model, load_history  # noqa: PLC0415
 
     archs = list(archs or ARCHITECTURES.names())
@@ -103,8 +107,10 @@ def run_check(
         if task not in datasets:
             datasets[task] = task_registry.build(task, progress=False)
             ceiling = planted_motif_ceiling(datasets[task])
+            kmer = kmer_reference_auroc(datasets[task])
             for arch_name in archs:
                 rows[(task, arch_name)].ceiling = ceiling
+                rows[(task, arch_name)].kmer = kmer
         extra = overrides if arch_kind(arch) == "keras" else {}
         cpu = time.process_time()
         model = get_model(datasets[task], arch, seed=seed, profile=profile, progress=False, root=root, **extra)
@@ -119,17 +125,18 @@ def run_check(
 
 
 def format_table(rows: list[Row], min_auroc: float = MIN_AUROC) -> str:
-    """The check table as Markdown: task, arch, seeds, mean, SD, gkm-SVM mean, planted-motif ceiling,
-    epochs, kept attempt, CPU s/model, verdict.
+    """The check table as Markdown: task, arch, seeds, mean, SD, gkm-SVM mean, 6-mer reference,
+    planted-motif ceiling, epochs, kept attempt, CPU s/model, verdict.
 
     "kept attempt" per seed: 0 = the first run, a = its a-th restart (see `baselines.store._train_keras`).
-    The ceiling (`baselines.ceiling`) is a reference for the task, not part of the verdict.
+    The k-mer reference (`baselines.kmer`) and the ceiling (`baselines.ceiling`) describe the task;
+    they are not part of the verdict.
     """
     gkm = {r.task: r.mean for r in rows if r.arch == "gkmsvm"}
     lines = [
-        "| task | arch | seeds | test auROC mean | SD | gkm-SVM mean | planted-motif ceiling | epochs | kept attempt "
-        "| CPU s / model | verdict |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        f"| task | arch | seeds | test auROC mean | SD | gkm-SVM mean | {DEFAULT_K}-mer LR | planted-motif ceiling | epochs "
+        "| kept attempt | CPU s / model | verdict |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         gkm_mean = gkm.get(r.task)
@@ -139,11 +146,15 @@ def format_table(rows: list[Row], min_auroc: float = MIN_AUROC) -> str:
         kept = "-" if is_gkm else "/".join(str(a) for a in r.kept_attempts)
         lines.append(
             f"| {r.task} | {r.arch} | {len(r.aurocs)} | {r.mean:.3f} | {r.sd:.3f} | "
-            f"{'-' if gkm_mean is None else f'{gkm_mean:.3f}'} | {'-' if math.isnan(r.ceiling) else f'{r.ceiling:.3f}'} | "
+            f"{'-' if gkm_mean is None else f'{gkm_mean:.3f}'} | {_number(r.kmer)} | {_number(r.ceiling)} | "
             f"{epochs} | {kept} | "
             f"{statistics.fmean(r.cpu_seconds):.1f} | {mark} |"
         )
     return "\n".join(lines)
+
+
+def _number(value: float) -> str:
+    return "-" if math.isnan(value) else f"{value:.3f}"
 
 
 def failures(rows: list[Row], min_auroc: float = MIN_AUROC) -> list[Row]:

@@ -52,7 +52,8 @@ def learning_curve(history: dict, path: Path, title: str = "") -> Path:
 
 def check_figure(rows: list, path: Path, min_auroc: float = MIN_AUROC) -> Path:
     """Every seed's test auROC (dots) per task x Keras architecture, gkm-SVM's mean (bar), the task's
-    planted-motif ceiling (dashed bar, `baselines.ceiling`) and the gate (line).
+    planted-motif ceiling (dashed bar, `baselines.ceiling`), its k-mer reference (dotted bar,
+    `baselines.kmer`) and the gate (line).
 
     rows: `baselines.check.Row` objects, gkm-SVM's included. Writes a PNG at `path`.
     """
@@ -63,12 +64,16 @@ def check_figure(rows: list, path: Path, min_auroc: float = MIN_AUROC) -> Path:
     width = 0.8 / max(len(archs), 1)
     fig, axis = plt.subplots(figsize=(1.6 + 1.3 * len(tasks), 3.8))
     ceiling = {r.task: r.ceiling for r in rows if not math.isnan(r.ceiling)}
+    kmer = {r.task: r.kmer for r in rows if not math.isnan(r.kmer)}
     for i, task in enumerate(tasks):
         if task in gkm:
             axis.hlines(gkm[task], i - 0.45, i + 0.45, color="black", linewidth=2, label="gkm-SVM mean" if i == 0 else None)
         if task in ceiling:
             axis.hlines(ceiling[task], i - 0.45, i + 0.45, color="tab:green", linestyle="--", linewidth=1.2,
                         label="planted-motif ceiling" if task == next(iter(ceiling)) else None)
+        if task in kmer:
+            axis.hlines(kmer[task], i - 0.45, i + 0.45, color="tab:purple", linestyle=":", linewidth=1.2,
+                        label="k-mer LR" if task == next(iter(kmer)) else None)
     for j, arch in enumerate(archs):
         xs, ys = [], []
         for r in rows:

@@ -73,7 +73,7 @@ def test_check_verdicts():
             Row("oct4", "gkmsvm", [0.88, 0.89, 0.90], [1, 1, 1], [0, 0, 0]),
             Row("stress_oct4_500", "gkmsvm", [0.80, 0.80, 0.80], [1, 1, 1], [0, 0, 0])]
     table = format_table(rows)
-    assert "| oct4 | basset | 3 | 0.900 | 0.010 | 0.890 | - | 5/5/5 | 0/1/0 |" in table and table.count("| ok |") == 1
+    assert "| oct4 | basset | 3 | 0.900 | 0.010 | 0.890 | - | - | 5/5/5 | 0/1/0 |" in table and table.count("| ok |") == 1
     assert "SD > 0.02" in table and "< 0.75; < gkm-0.02" in table
     assert [(r.task, r.arch) for r in failures(rows)] == [("oct4", "beluga"), ("stress_oct4_500", "basset")]
 
@@ -82,6 +82,7 @@ def test_check_figure_draws_every_seed(tmp_path):
     from baselines.check import Row
     from baselines.plots import check_figure
 
-    rows = [Row("oct4", "basset", [0.90, 0.91, 0.89]), Row("oct4", "gkmsvm", [0.88]), Row("stress_oct4_500", "beluga", [0.5, 0.6])]
+    rows = [Row("oct4", "basset", [0.90, 0.91, 0.89], ceiling=0.9, kmer=0.8), Row("oct4", "gkmsvm", [0.88]),
+            Row("stress_oct4_500", "beluga", [0.5, 0.6])]
     path = check_figure(rows, tmp_path / "check.png")
     assert path.stat().st_size > 1000 and path.read_bytes()[:4] == b"\x89PNG"
