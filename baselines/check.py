@@ -26,7 +26,7 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
-from baselines.kmer import DEFAULT_K
+from baselines.kmer import DEFAULT_K, kmer_reference_auroc
 
 #: The tasks on the default board; the seed-to-seed SD bar applies to these only.
 DEFAULT_TASKS = ("oct4", "mafk", "simplified")
@@ -92,7 +92,6 @@ def run_check(
     import tasks as task_registry  # noqa: PLC0415
     from baselines.architectures import ARCHITECTURES, arch_kind  # noqa: PLC0415
     from baselines.ceiling import planted_motif_ceiling  # noqa: PLC0415
-    from baselines.kmer import kmer_reference_auroc  # noqa: PLC0415
     from baselines.store import get_model, load_history  # noqa: PLC0415
 
     archs = list(archs or ARCHITECTURES.names())
