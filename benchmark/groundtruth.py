@@ -55,7 +55,8 @@ class GroundTruth:
     by_fraction: dict = field(default_factory=dict)  # fraction -> (used (E, L), weight (E, L)) at EXTRA_FRACTIONS
 
 
-def instance_effects(model, X: np.ndarray, hits: np.ndarray, row_of: dict, n_shuffles: int = 5, seed: int = 0) -> np.ndarray:
+def instance_effects(model, X: np.ndarray, hits: np.ndarray, row_of: dict, n_shuffles: int = 5, seed: int = 0,
+                     logits: np.ndarray | None = None) -> np.ndarray:
     """Mean logit drop f(x) - f(x with one hit's bases dinucleotide-shuffled), per hit.
 
     Parameters
@@ -63,6 +64,7 @@ def instance_effects(model, X: np.ndarray, hits: np.ndarray, row_of: dict, n_shu
     model: anything with ``predict_logit((N, L, 4)) -> (N,)``.
     X: (E, L, 4) eval sequences. hits: hit table rows (fields seq, start, end).
     row_of: dataset row -> index into X.
+    logits: (E,) the model's logits of X if already computed (a gkm-SVM's take seconds).
 
     Returns
     -------
@@ -71,7 +73,7 @@ def instance_effects(model, X: np.ndarray, hits: np.ndarray, row_of: dict, n_shu
     if len(hits) == 0:
         return np.zeros(0)
     rng = np.random.default_rng(seed)
-    base = model.predict_logit(X).astype(np.float64)
+    base = (model.predict_logit(X) if logits is None else logits).astype(np.float64)
     variants = np.repeat(X[[row_of[int(h["seq"])] for h in hits]], n_shuffles, axis=0)
     for i, hit in enumerate(hits):
         start, end = int(hit["start"]), int(hit["end"])
@@ -96,7 +98,7 @@ def overlap_blocks(hits: np.ndarray) -> list[np.ndarray]:
 
 
 def block_effects(model, X: np.ndarray, hits: np.ndarray, blocks: list[np.ndarray], row_of: dict, n_shuffles: int = 5,
-                  seed: int = 0) -> np.ndarray:
+                  seed: int = 0, logits: np.ndarray | None = None) -> np.ndarray:
     """Mean logit drop when all bases of one overlap block are dinucleotide-shuffled together, per block.
 
     Each block is shuffled as its span (first start to last end), so a
@@ -105,7 +107,7 @@ def block_effects(model, X: np.ndarray, hits: np.ndarray, blocks: list[np.ndarra
     spans = np.zeros(len(blocks), dtype=[("seq", "i8"), ("start", "i8"), ("end", "i8")])
     for i, block in enumerate(blocks):
         spans[i] = (int(hits["seq"][block[0]]), int(hits["start"][block].min()), int(hits["end"][block].max()))
-    return instance_effects(model, X, spans, row_of, n_shuffles=n_shuffles, seed=seed)
+    return instance_effects(model, X, spans, row_of, n_shuffles=n_shuffles, seed=seed, logits=logits)
 
 
 def threshold_for(model, dataset, eval_logits: np.ndarray, fraction: float = FRACTION) -> float:
@@ -128,8 +130,8 @@ def compute(model, dataset, n_eval: int, fraction: float = FRACTION, seed: int =
     hits = dataset.hits[np.isin(dataset.hits["seq"], rows)]
     n_shuffles = 5 if model.kind == "keras" else 2
     blocks = overlap_blocks(hits)
-    effects = block_effects(model, X, hits, blocks, row_of, n_shuffles=n_shuffles, seed=seed)
     eval_logits = model.predict_logit(X)
+    effects = block_effects(model, X, hits, blocks, row_of, n_shuffles=n_shuffles, seed=seed, logits=eval_logits)
     scale = threshold_for(model, dataset, eval_logits, 1.0)  # thresholds are linear in the fraction
     counts, by_fraction = {}, {}
     for f in sorted({fraction, *EXTRA_FRACTIONS}):

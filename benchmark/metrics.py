@@ -14,10 +14,13 @@ Two scorings are computed from every attribution (`SCORINGS`):
 - ``pos``: max(score, 0), its positive part (a motif that drives the
   prediction up should score high; negative evidence ranks with background).
 
-Per-sequence auROC/auPRC use scikit-learn's ``roc_auc_score`` and
-``average_precision_score``; a sequence whose evaluated positions are all
-motif or all background has no defined auROC and is skipped (NaN), and the
-summaries say how many sequences were scored.
+auROC and auPRC equal scikit-learn's ``roc_auc_score`` and
+``average_precision_score`` (ties included) up to float rounding, computed by
+one vectorised sort per row (tests/test_metrics.py checks them against
+scikit-learn, which costs a few ms a call: minutes per grid). A sequence
+whose evaluated positions are all motif or all background has no defined
+auROC and is skipped (NaN), and the summaries say how many sequences were
+scored.
 """
 
 from __future__ import annotations
@@ -26,7 +29,6 @@ import math
 
 import numpy as np
 from scipy import stats
-from sklearn.metrics import average_precision_score, roc_auc_score
 
 SCORINGS = ("abs", "pos")
 
@@ -60,11 +62,10 @@ def _check(scores: np.ndarray, mask: np.ndarray, weight: np.ndarray | None) -> t
 def per_sequence(scores: np.ndarray, mask: np.ndarray, weight: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """Per-sequence auROC and auPRC of `scores` against `mask`.
 
-    Vectorised over sequences and exactly equal to scikit-learn's
+    Vectorised over sequences; row by row, auROC is scikit-learn's
     ``roc_auc_score`` (average ranks, i.e. the trapezoidal ROC with ties) and
-    ``average_precision_score`` (sum over distinct thresholds of recall
-    increment x precision) row by row; tests/test_metrics.py checks that.
-    scikit-learn itself costs ~3 ms a call, minutes per grid.
+    auPRC its ``average_precision_score`` (sum over distinct thresholds of
+    recall increment x precision).
 
     Parameters
     ----------
@@ -84,14 +85,13 @@ def per_sequence(scores: np.ndarray, mask: np.ndarray, weight: np.ndarray | None
     n_neg = n_kept - n_pos
     defined = (n_pos > 0) & (n_neg > 0)
     # left-out positions go strictly below every kept score: they then add nothing to AP,
-    # and shift every kept position's rank by the same amount (subtracted below)
+    # and raise every kept position's rank by the number left out (subtracted below)
     values = np.where(weight, scores, -np.inf)
-    ranks = stats.rankdata(values, method="average", axis=1)
     n_out = (~weight).sum(1)
-    rank_sum = ((ranks - n_out[:, None]) * truth).sum(1)
+    rank_sum, precision_sum = _rank_statistics(values, truth)
     with np.errstate(invalid="ignore", divide="ignore"):
-        auroc = (rank_sum - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg)
-        auprc = _average_precision(values, truth) / n_pos
+        auroc = (rank_sum - n_out * n_pos - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg)
+        auprc = precision_sum / n_pos
         prevalence = n_pos / n_kept
     nan = np.full(len(scores), np.nan)
     return {
@@ -101,20 +101,31 @@ def per_sequence(scores: np.ndarray, mask: np.ndarray, weight: np.ndarray | None
     }
 
 
-def _average_precision(values: np.ndarray, truth: np.ndarray) -> np.ndarray:
-    """Per row, sum over positives of (precision at the end of the positive's tie group); divide by P for AP."""
-    order = np.argsort(-values, axis=1, kind="stable")
+def _rank_statistics(values: np.ndarray, truth: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Two per-row sums from one sort of (N, L) `values` against (N, L) bool `truth`.
+
+    Returns (rank_sum, precision_sum), each (N,) float64: the sum of the
+    positives' ascending ranks (1-based, ties given their average rank: the
+    Mann-Whitney sum behind auROC), and the sum over positives of the precision
+    at the end of the positive's tie group (P x average precision).
+    """
+    order = np.argsort(-values, axis=1, kind="stable")  # descending
     s = np.take_along_axis(values, order, axis=1)
     y = np.take_along_axis(truth, order, axis=1).astype(np.float64)
-    tp = np.cumsum(y, axis=1)
     length = s.shape[1]
     index = np.broadcast_to(np.arange(length), s.shape)
+    differs = s[:, :-1] != s[:, 1:]
     is_end = np.ones_like(s, dtype=bool)
-    is_end[:, :-1] = s[:, :-1] != s[:, 1:]
-    ends = np.where(is_end, index, length)
-    group_end = np.minimum.accumulate(ends[:, ::-1], axis=1)[:, ::-1]
-    precision_at_end = np.take_along_axis(tp, group_end, axis=1) / (group_end + 1)
-    return (y * precision_at_end).sum(1)
+    is_end[:, :-1] = differs
+    is_start = np.ones_like(s, dtype=bool)
+    is_start[:, 1:] = differs
+    group_end = np.minimum.accumulate(np.where(is_end, index, length)[:, ::-1], axis=1)[:, ::-1]
+    group_start = np.maximum.accumulate(np.where(is_start, index, -1), axis=1)
+    # descending places a..b hold ascending ranks length-b .. length-a: their mean is the tie's rank
+    ascending_rank = length - (group_start + group_end) / 2.0
+    true_positives = np.cumsum(y, axis=1)
+    precision_at_end = np.take_along_axis(true_positives, group_end, axis=1) / (group_end + 1)
+    return (y * ascending_rank).sum(1), (y * precision_at_end).sum(1)
 
 
 def mean_sem(values: np.ndarray) -> tuple[float, float, int]:
@@ -135,7 +146,8 @@ def pooled(scores: np.ndarray, mask: np.ndarray, weight: np.ndarray | None = Non
     values = scores[weight]
     if truth.all() or not truth.any():
         return {"auroc": float("nan"), "auprc": float("nan")}
-    return {"auroc": float(roc_auc_score(truth, values)), "auprc": float(average_precision_score(truth, values))}
+    row = per_sequence(values[None, :], truth[None, :])
+    return {"auroc": float(row["auroc"][0]), "auprc": float(row["auprc"][0])}
 
 
 def share_inside(scores: np.ndarray, mask: np.ndarray, weight: np.ndarray | None = None) -> float:
@@ -152,18 +164,18 @@ def signed_contrast(scores: np.ndarray, mask: np.ndarray, weight: np.ndarray | N
     """Mean over sequences of (mean signed score in motifs - mean outside) / mean |score|.
 
     Normalising by each sequence's mean |score| makes methods with different
-    output scales comparable; positive means motifs are scored up.
+    output scales comparable; positive means motifs are scored up. A sequence
+    without an evaluated motif or background position, or whose evaluated
+    scores are all 0, is skipped.
     """
     scores, mask, weight = _check(scores, mask, weight)
-    values = []
-    for i in range(len(scores)):
-        keep = weight[i]
-        inside, outside = keep & mask[i], keep & ~mask[i]
-        scale = np.abs(scores[i][keep]).mean() if keep.any() else 0.0
-        if not inside.any() or not outside.any() or scale == 0:
-            continue
-        values.append((scores[i][inside].mean() - scores[i][outside].mean()) / scale)
-    return float(np.mean(values)) if values else float("nan")
+    inside, outside = weight & mask, weight & ~mask
+    n_inside, n_outside, n_kept = inside.sum(1), outside.sum(1), weight.sum(1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        scale = np.where(weight, np.abs(scores), 0.0).sum(1) / n_kept
+        contrast = (np.where(inside, scores, 0.0).sum(1) / n_inside - np.where(outside, scores, 0.0).sum(1) / n_outside) / scale
+    keep = (n_inside > 0) & (n_outside > 0) & (scale > 0)
+    return float(contrast[keep].mean()) if keep.any() else float("nan")
 
 
 def motif_recovery(scores: np.ndarray, mask: np.ndarray, weight: np.ndarray | None = None) -> dict:

@@ -74,6 +74,8 @@ def test_shift_augmentation_rolls_each_row_within_the_bound():
         assert matches, "a row is not a roll of its input within +-3 bp"
         offsets.append(matches[0])
     assert len(set(offsets)) > 1  # rows get their own offsets
+    # the offsets are the generator's next draws, in row order: cached models were trained on exactly these
+    assert offsets == np.random.default_rng(1).integers(-3, 4, size=len(X)).tolist()
     assert np.array_equal(shifted, random_shift(X, 3, np.random.default_rng(1)))  # seeded
     assert random_shift(X, 0, rng) is X  # 0 turns it off
 

@@ -201,3 +201,25 @@ def test_overlapping_instances_are_shuffled_together_and_used_hits_come_at_sever
     assert set(truth.by_fraction) == {0.02, 0.1}
     scored = __import__("benchmark.cell", fromlist=["score"]).score(np.abs(np.random.default_rng(0).normal(size=truth.mask.shape)), truth)
     assert {"all_hits", "used_hits", "used_hits@0.02", "used_hits@0.1"} == set(scored)
+
+
+class CountingModel(PositionModel):
+    """PositionModel that counts the sequences it is asked to score, per call."""
+
+    kind = "gkmsvm"  # the kind whose predictions cost seconds
+
+    def __init__(self):
+        self.calls = []
+
+    def predict_logit(self, X):
+        self.calls.append(len(X))
+        return super().predict_logit(X)
+
+
+def test_ground_truth_scores_the_eval_sequences_once():
+    data = _dataset()
+    model = CountingModel()
+    truth = groundtruth.compute(model, data, 8)
+    # eval logits once, the shuffled variants once, the threshold's test negatives once
+    assert len(model.calls) == 3 and model.calls[0] == len(truth.rows) == 8
+    assert model.calls[1] == truth.info["n_blocks"] * truth.info["n_shuffles"]

@@ -132,3 +132,35 @@ def test_vectorised_metrics_equal_sklearn_with_ties_and_weights(ties):
             continue
         assert out["auprc"][i] == pytest.approx(average_precision_score(truth, scores[i][keep]), abs=1e-12)
         assert out["auroc"][i] == pytest.approx(roc_auc_score(truth, scores[i][keep]), abs=1e-12)
+
+
+@pytest.mark.parametrize("ties", [False, True])
+def test_pooled_equals_sklearn_on_all_evaluated_positions(ties):
+    rng = np.random.default_rng(4)
+    mask = _mask(n=20, length=50, seed=4)
+    scores = rng.normal(size=mask.shape) + mask
+    if ties:
+        scores = np.round(np.maximum(scores, 0), 1)
+    weight = rng.random(mask.shape) > 0.3
+    out = metrics.pooled(scores, mask, weight)
+    assert out["auroc"] == pytest.approx(roc_auc_score(mask[weight], scores[weight]), abs=1e-12)
+    assert out["auprc"] == pytest.approx(average_precision_score(mask[weight], scores[weight]), abs=1e-12)
+    assert np.isnan(metrics.pooled(scores, np.zeros_like(mask))["auprc"])
+
+
+def test_signed_contrast_is_the_mean_of_per_sequence_contrasts_skipping_undefined_rows():
+    rng = np.random.default_rng(5)
+    mask = _mask(n=8, length=30, seed=5)
+    scores = rng.normal(size=mask.shape) + 2 * mask
+    scores[1] = 0.0            # all zero: skipped
+    mask[2] = False            # no motif: skipped
+    weight = rng.random(mask.shape) > 0.2
+    expected = []
+    for i in range(len(mask)):
+        keep = weight[i]
+        inside, outside = keep & mask[i], keep & ~mask[i]
+        scale = np.abs(scores[i][keep]).mean()
+        if inside.any() and outside.any() and scale > 0:
+            expected.append((scores[i][inside].mean() - scores[i][outside].mean()) / scale)
+    assert len(expected) == len(mask) - 2
+    assert metrics.signed_contrast(scores, mask, weight) == pytest.approx(np.mean(expected), abs=1e-12)
