@@ -115,6 +115,8 @@ def _key(dataset, arch: str, params: dict, training: dict, seed: int) -> str:
     if arch_kind(arch) == KERAS:  # the kernels and the intra-op thread count change float sums (`baselines.tf_setup`)
         content["kernels"] = KERNELS
         content["intra_op_threads"] = INTRA_OP_THREADS
+    elif arch_kind(arch) == GKMSVM:  # its stored test auROC was scored through the l-mer table (`baselines.gkm_table`)
+        content["scoring"] = "lmer_table"
     digest = byo.source_digest(arch)
     if digest:  # an architecture from the user's file: its bytes decide the model too
         content["source_sha256"] = digest

@@ -8,7 +8,7 @@ import logging
 import numpy as np
 import pytest
 
-from baselines import get_model, randomized_copy
+from baselines import get_model, gkm_table, randomized_copy
 from baselines.gkmsvm import balanced_subsample, predict_gkmsvm
 from baselines.store import find_model
 
@@ -42,7 +42,9 @@ def test_predict_logit_matches_the_gkmsvm_object(svm, smoke):
     scores = svm.predict_logit(X)
     assert scores.shape == (30,) and scores.dtype == np.float32
     direct = np.asarray(svm.network(np.ascontiguousarray(X.transpose(0, 2, 1)))).reshape(-1)
-    np.testing.assert_allclose(scores, direct, rtol=1e-6)
+    # predict_logit scores through the l-mer table (baselines.gkm_table) in float64, gkmsvm-lite in float32
+    assert gkm_table.covers(svm.network)
+    np.testing.assert_allclose(scores, direct, rtol=0, atol=1e-5 * np.abs(direct).max())
     np.testing.assert_array_equal(predict_gkmsvm(svm, X, batch_size=7), scores)  # batching does not matter
     # the decision value is reverse-complement symmetric (the kernel includes both strands)
     np.testing.assert_allclose(svm.predict_logit(X[:, ::-1, ::-1]), scores, rtol=1e-4, atol=1e-5)
@@ -81,3 +83,24 @@ def test_balanced_subsample():
     assert len(rows) == 100 and y[rows].sum() == 30  # too few positives: negatives fill the rest
     np.testing.assert_array_equal(balanced_subsample(y, 100, seed=0), rows)
     assert len(balanced_subsample(y, None, seed=0)) == 200
+
+
+def test_hamming_offsets_reach_every_lmer_within_the_radius_once():
+    table = np.array([4.0, 2.0, 1.0, 0.0])
+    offsets, weights = gkm_table.hamming_offsets(3, 2, table)
+    assert len(offsets) == 1 + 3 * 3 + 3 * 9 and len(set(offsets.tolist())) == len(offsets)
+    word = 0b10_01_11  # an arbitrary packed 3-mer
+    reached = word ^ offsets
+    bases = lambda w: [(int(w) >> (2 * i)) & 3 for i in range(3)]  # noqa: E731
+    mismatches = np.array([sum(a != b for a, b in zip(bases(r), bases(word))) for r in reached])
+    assert mismatches.max() == 2 and np.array_equal(weights, table[mismatches])
+
+
+def test_the_lmer_table_gives_gkmsvm_lites_decision_values_at_the_default_lmer_length(smoke, tmp_path):
+    # the default profile's l = 11, k = 7, d = 3 (three mismatches reach the kernel), on the smoke task
+    model = get_model(smoke, "gkmsvm", profile="smoke", progress=False, root=tmp_path, l=11, k=7, d=3)
+    x = np.ascontiguousarray(smoke.X[:40].transpose(0, 2, 1))
+    direct = np.asarray(model.network(x), np.float64).reshape(-1)
+    by_table = gkm_table.decision_values(model.network, x)
+    np.testing.assert_allclose(by_table, direct, rtol=0, atol=1e-5 * np.abs(direct).max())
+    assert np.ptp(direct) > 0.1  # a real spread of scores, not a constant both sides agree on
