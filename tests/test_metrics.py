@@ -115,14 +115,19 @@ def test_rank_correlation_of_identical_maps_is_one():
     assert abs(metrics.rank_correlation(a, rng.random((4, 30)))) < 0.5
 
 
-@pytest.mark.parametrize("ties", [False, True])
-def test_vectorised_metrics_equal_sklearn_with_ties_and_weights(ties):
-    rng = np.random.default_rng(3)
-    mask = _mask(n=30, length=60, seed=3)
+def _scored_case(seed, n, length, ties, keep_share):
+    """(scores, mask, weight) with motif-raised scores; ties: rounded positive part (many exact ties and zeros)."""
+    rng = np.random.default_rng(seed)
+    mask = _mask(n=n, length=length, seed=seed)
     scores = rng.normal(size=mask.shape) + mask
     if ties:
-        scores = np.round(np.maximum(scores, 0), 1)  # many exact ties, many zeros (positive part)
-    weight = rng.random(mask.shape) > 0.2
+        scores = np.round(np.maximum(scores, 0), 1)
+    return scores, mask, rng.random(mask.shape) > 1 - keep_share
+
+
+@pytest.mark.parametrize("ties", [False, True])
+def test_vectorised_metrics_equal_sklearn_with_ties_and_weights(ties):
+    scores, mask, weight = _scored_case(3, 30, 60, ties, keep_share=0.8)
     out = metrics.per_sequence(scores, mask, weight)
     for i in range(len(mask)):
         keep = weight[i]
@@ -136,12 +141,7 @@ def test_vectorised_metrics_equal_sklearn_with_ties_and_weights(ties):
 
 @pytest.mark.parametrize("ties", [False, True])
 def test_pooled_equals_sklearn_on_all_evaluated_positions(ties):
-    rng = np.random.default_rng(4)
-    mask = _mask(n=20, length=50, seed=4)
-    scores = rng.normal(size=mask.shape) + mask
-    if ties:
-        scores = np.round(np.maximum(scores, 0), 1)
-    weight = rng.random(mask.shape) > 0.3
+    scores, mask, weight = _scored_case(4, 20, 50, ties, keep_share=0.7)
     out = metrics.pooled(scores, mask, weight)
     assert out["auroc"] == pytest.approx(roc_auc_score(mask[weight], scores[weight]), abs=1e-12)
     assert out["auprc"] == pytest.approx(average_precision_score(mask[weight], scores[weight]), abs=1e-12)
