@@ -12,7 +12,7 @@ from baselines import build_network, get_model
 from baselines.store import load_history, model_key
 from baselines.synthetic import planted_motif_dataset
 from baselines.tf_setup import keras, set_seed, tf
-from baselines.train import epoch_rows, random_shift
+from baselines.train import _Warmup, epoch_rows, random_shift, train_pass
 from methods import _deeplift_adapter as adapter
 from methods.references import dinucleotide_shuffles
 from methods.registry import convergence_error
@@ -78,6 +78,30 @@ def test_shift_augmentation_rolls_each_row_within_the_bound():
     assert offsets == np.random.default_rng(1).integers(-3, 4, size=len(X)).tolist()
     assert np.array_equal(shifted, random_shift(X, 3, np.random.default_rng(1)))  # seeded
     assert random_shift(X, 0, rng) is X  # 0 turns it off
+
+
+def test_train_pass_gives_the_weights_and_loss_of_keras_fit_to_the_bit():
+    """`train_pass` replaces ``network.fit(epochs=1, shuffle=False)``: cached models depend on it being the same."""
+    rng = np.random.default_rng(5)
+    X = np.eye(4, dtype=np.float32)[rng.integers(0, 4, size=(70, 40))]  # 70 rows: a partial last batch of 6
+    y = (rng.random(70) < 0.4).astype(np.float32)
+    runs = []
+    for use_fit in (True, False):
+        set_seed(3)  # dropout draws included: the network has dropout 0.2
+        network = build_network("shallow", 40, **TINY)
+        network.compile(optimizer=keras.optimizers.Adam(learning_rate=1e-3),
+                        loss=keras.losses.BinaryCrossentropy(from_logits=True))
+        warmup, losses = _Warmup(1e-3, steps=0), []
+        for _ in range(2):
+            if use_fit:
+                losses.append(network.fit(X, y, batch_size=16, epochs=1, shuffle=False, verbose=0).history["loss"][-1])
+            else:
+                losses.append(train_pass(network, X, y, 16, warmup))
+        runs.append((network.get_weights(), losses))
+    (fit_weights, fit_losses), (pass_weights, pass_losses) = runs
+    assert pass_losses == fit_losses
+    assert all(np.array_equal(a, b) for a, b in zip(fit_weights, pass_weights))
+    assert any(not np.array_equal(a, b) for a, b in zip(pass_weights, build_network("shallow", 40, **TINY).get_weights()))
 
 
 def _exp_model(pooling: str) -> TrainedModel:
