@@ -80,10 +80,23 @@ def test_shift_augmentation_rolls_each_row_within_the_bound():
     assert random_shift(X, 0, rng) is X  # 0 turns it off
 
 
-def test_train_pass_gives_the_weights_and_loss_of_keras_fit_to_the_bit():
+class _PerBatchWarmup(keras.callbacks.Callback):
+    """The warm-up as a fit callback (how training ran before `train_pass`): a new rate before every batch."""
+
+    def __init__(self, rate: float, steps: int):
+        super().__init__()
+        self.rate, self.steps, self.step = rate, steps, 0
+
+    def on_train_batch_begin(self, batch, logs=None):
+        self.model.optimizer.learning_rate.assign(self.rate * min(1.0, (self.step + 1) / self.steps))
+        self.step += 1
+
+
+@pytest.mark.parametrize("warmup_steps", [0, 7])
+def test_train_pass_gives_the_weights_and_loss_of_keras_fit_to_the_bit(warmup_steps):
     """`train_pass` replaces ``network.fit(epochs=1, shuffle=False)``: cached models depend on it being the same."""
     rng = np.random.default_rng(5)
-    X = np.eye(4, dtype=np.float32)[rng.integers(0, 4, size=(70, 40))]  # 70 rows: a partial last batch of 6
+    X = np.eye(4, dtype=np.float32)[rng.integers(0, 4, size=(70, 40))]  # 70 rows: 5 batches, the last of 6
     y = (rng.random(70) < 0.4).astype(np.float32)
     runs = []
     for use_fit in (True, False):
@@ -91,15 +104,17 @@ def test_train_pass_gives_the_weights_and_loss_of_keras_fit_to_the_bit():
         network = build_network("shallow", 40, **TINY)
         network.compile(optimizer=keras.optimizers.Adam(learning_rate=1e-3),
                         loss=keras.losses.BinaryCrossentropy(from_logits=True))
-        warmup, losses = _Warmup(1e-3, steps=0), []
-        for _ in range(2):
+        callbacks = [_PerBatchWarmup(1e-3, warmup_steps)] if warmup_steps else []
+        warmup, losses = _Warmup(1e-3, warmup_steps), []
+        for _ in range(3):  # with 7 warm-up steps the second pass changes rate mid-pass
             if use_fit:
-                losses.append(network.fit(X, y, batch_size=16, epochs=1, shuffle=False, verbose=0).history["loss"][-1])
+                fit = network.fit(X, y, batch_size=16, epochs=1, shuffle=False, verbose=0, callbacks=callbacks)
+                losses.append(fit.history["loss"][-1])
             else:
                 losses.append(train_pass(network, X, y, 16, warmup))
-        runs.append((network.get_weights(), losses))
-    (fit_weights, fit_losses), (pass_weights, pass_losses) = runs
-    assert pass_losses == fit_losses
+        runs.append((network.get_weights(), losses, float(network.optimizer.learning_rate.numpy())))
+    (fit_weights, fit_losses, fit_rate), (pass_weights, pass_losses, pass_rate) = runs
+    assert pass_losses == fit_losses and pass_rate == fit_rate
     assert all(np.array_equal(a, b) for a, b in zip(fit_weights, pass_weights))
     assert any(not np.array_equal(a, b) for a, b in zip(pass_weights, build_network("shallow", 40, **TINY).get_weights()))
 
