@@ -39,8 +39,9 @@ BASELINES_CODE_VERSION = "3"
 #: Keras training settings a profile may leave out; unset, they change nothing (nor the model's key).
 #: restarts: retrain from a fresh initialisation up to this many times while the best validation auROC
 #: stays below restart_below (a run that never left chance, see `_train_keras`); first_stage_epochs > 0:
-#: every run (restarts too) first trains the network's first stage on its own (`baselines.warmstart`).
-OPTIONAL_TRAINING = {"restarts": 0, "restart_below": 0.0, "first_stage_epochs": 0}
+#: every run (restarts too) first trains the network's first stage on its own (`baselines.warmstart`);
+#: weight_decay > 0: Adam's decoupled weight decay (`baselines.train`).
+OPTIONAL_TRAINING = {"restarts": 0, "restart_below": 0.0, "first_stage_epochs": 0, "weight_decay": 0.0}
 
 
 # --------------------------------------------------------------------------- settings and keys

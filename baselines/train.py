@@ -36,7 +36,10 @@ Recipe (same for every architecture and task; values in `baselines.profiles`):
   (`baselines.warmstart`, which says why and what it measured), then the whole
   network; a run whose best validation auROC stays below ``restart_below``
   (default profile: 0.75, the fidelity gate) is retrained from a fresh
-  initialisation, up to ``restarts`` times.
+  initialisation, up to ``restarts`` times;
+- ``weight_decay`` (optional, unset = 0 = plain Adam): Adam's decoupled weight
+  decay, each update shrinks every weight by ``learning_rate x weight_decay``
+  of itself (a probe against memorising small tasks, issue 10).
 """
 
 from __future__ import annotations
@@ -190,8 +193,9 @@ def fit_keras(
     rng = np.random.default_rng(seed)
     train_rows, val_rows = stratified_split(y, settings["val_fraction"], seed)
     X_val, y_val = X[val_rows], y[val_rows].astype(np.float32)
+    weight_decay = float(settings.get("weight_decay", 0.0))
     network.compile(
-        optimizer=keras.optimizers.Adam(learning_rate=float(settings["learning_rate"])),
+        optimizer=keras.optimizers.Adam(learning_rate=float(settings["learning_rate"]), weight_decay=weight_decay or None),
         loss=keras.losses.BinaryCrossentropy(from_logits=True),
     )
     history = {"loss": [], "val_loss": [], "val_auroc": [], "learning_rate": []}

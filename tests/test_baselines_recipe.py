@@ -217,3 +217,15 @@ def test_restarts_retry_a_run_below_the_floor_and_leave_unset_keys_alone(few_pos
     passed = get_model(few_positives, "shallow", progress=False, root=tmp_path, restarts=2, restart_below=0.0, **short)
     assert load_history(passed)["attempts_val_auroc"] == history["attempts_val_auroc"][:1]
     assert all(np.array_equal(a, b) for a, b in zip(plain.network.get_weights(), passed.network.get_weights()))
+
+
+def test_weight_decay_enters_the_key_only_when_set_and_shrinks_the_weights(few_positives, tmp_path):
+    short = dict(TINY, epochs=2, min_epochs=2)
+    unset = model_key(few_positives, "shallow", profile="smoke")
+    assert unset != model_key(few_positives, "shallow", profile="smoke", weight_decay=0.5)
+    plain = get_model(few_positives, "shallow", progress=False, root=tmp_path, **short)
+    decayed = get_model(few_positives, "shallow", progress=False, root=tmp_path, weight_decay=50.0, **short)
+    # same seed, same batches: only the decoupled decay (rate x 50 of each weight per update) differs
+    norm = lambda model: sum(float(np.sum(w ** 2)) for w in model.network.get_weights())  # noqa: E731
+    assert norm(decayed) < 0.9 * norm(plain)
+    assert decayed.params["training"]["weight_decay"] == 50.0 and "weight_decay" not in plain.params["training"]
