@@ -10,7 +10,6 @@ leaderboard shows the failure.
 from __future__ import annotations
 
 import contextlib
-import functools
 import logging
 import platform
 import signal
@@ -76,13 +75,7 @@ def time_limit(seconds: float | None, what: str):
 
 
 def versions() -> dict:
-    """Installed versions of the packages a result depends on (no imports); a fresh dict per call."""
-    return dict(_installed_versions())
-
-
-@functools.lru_cache(maxsize=1)
-def _installed_versions() -> dict:
-    # read once per process: a metadata lookup costs about 0.3 ms per package, 12 per cell
+    """Installed versions of the packages a result depends on (no imports)."""
     out = {"python": platform.python_version()}
     for name in VERSION_PACKAGES:
         try:
