@@ -67,7 +67,7 @@ def resolve_settings(arch: str, profile: str = "default", **overrides) -> tuple[
         else:
             raise ValueError(
                 f"unknown parameter {name!r} for architecture {arch!r}; valid parameters: "
-                f"{', '.join(sorted(params))}" + (f"; training settings: {', '.join(sorted(training))}" if training else "")
+                f"{', '.join(sorted(params))}" + (f"; training settings: {', '.join(sorted(set(training) | set(OPTIONAL_TRAINING)))}" if training else "")
             )
     return params, training
 

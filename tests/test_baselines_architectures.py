@@ -63,6 +63,9 @@ def test_unknown_parameter_lists_valid_ones():
         build_network("basset", 200, kernel=5)
     with pytest.raises(ValueError, match="unknown parameter 'kernel_size'.*kernel_width.*training settings: .*epochs"):
         resolve_settings("beluga", "default", kernel_size=5)
+    # settings no profile sets (restarts in smoke, weight_decay anywhere) are listed too
+    with pytest.raises(ValueError, match="training settings: .*restarts.*weight_decay"):
+        resolve_settings("shallow", "smoke", weight_decy=0.1)
     with pytest.raises(ValueError, match="unknown parameter 'kernel_width' for architecture 'gkmsvm'.*valid parameters: C, d, k"):
         resolve_settings("gkmsvm", "default", kernel_width=5)
 
