@@ -92,10 +92,13 @@ def run_check(
     import tasks as task_registry  # noqa: PLC0415
     from baselines.architectures import ARCHITECTURES, arch_kind  # noqa: PLC0415
     from baselines.ceiling import planted_motif_ceiling  # noqa: PLC0415
-    from baselines.store import get_model, load_history  # noqa: PLC0415
+    from baselines.store import get_model, load_history, resolve_settings  # noqa: PLC0415
 
     archs = list(archs or ARCHITECTURES.names())
     overrides = dict(overrides or {})
+    for arch in archs:  # a misspelt override fails here, before any task is built
+        if arch_kind(arch) == "keras":
+            resolve_settings(arch, profile, **overrides)
     rows = {(t, a): Row(t, a) for t in tasks for a in archs}
     gkm_seeds = list(seeds if gkm_seeds is None else gkm_seeds)
     jobs = [(t, a, s) for t in tasks for a in archs for s in (gkm_seeds if arch_kind(a) != "keras" else seeds)]

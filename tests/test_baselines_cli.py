@@ -64,6 +64,18 @@ def test_check_trains_every_seed_and_prints_the_table(tmp_path, capsys):
     assert "| smoke | shallow | 2 |" in written
 
 
+def test_check_rejects_a_misspelt_setting_before_building_any_task(capsys, monkeypatch):
+    import tasks
+
+    def no_build(*args, **kwargs):
+        raise AssertionError("a task was built before the settings were checked")
+
+    monkeypatch.setattr(tasks, "build", no_build)
+    assert main(["check", "--profile", "smoke", "--tasks", "smoke", "--archs", "shallow,gkmsvm", "--set", "weight_decy=1"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: unknown parameter 'weight_decy'") and "weight_decay" in err
+
+
 def test_check_verdicts():
     from baselines.check import Row, failures, format_table
 
