@@ -26,7 +26,7 @@ from tasks.cache import REPO_ROOT, content_hash
 #: Bump when the scoring changes in a way the hashed files below do not show.
 SCORING_VERSION = 1
 
-_SCORING_FILES = ("benchmark/metrics.py", "benchmark/groundtruth.py", "benchmark/cell.py")
+_SCORING_FILES = ("benchmark/metrics.py", "benchmark/groundtruth.py", "benchmark/scoring.py")
 
 
 @functools.lru_cache(maxsize=None)

@@ -8,7 +8,7 @@ leaderboard, while the other cells are kept.
 import numpy as np
 import pytest
 
-from benchmark import groundtruth, leaderboard, results
+from benchmark import groundtruth, leaderboard, results, scoring
 from benchmark.profiles import GridProfile, ModelVariant
 from benchmark.results import Cell
 from benchmark.session import BenchmarkSession, run_or_load
@@ -199,7 +199,7 @@ def test_overlapping_instances_are_shuffled_together_and_used_hits_come_at_sever
     assert set(counts) == {"0.02", "0.05", "0.1"} and counts["0.05"] == info["n_used"]
     assert counts["0.02"] >= counts["0.05"] >= counts["0.1"]
     assert set(truth.by_fraction) == {0.02, 0.1}
-    scored = __import__("benchmark.cell", fromlist=["score"]).score(np.abs(np.random.default_rng(0).normal(size=truth.mask.shape)), truth)
+    scored = scoring.score(np.abs(np.random.default_rng(0).normal(size=truth.mask.shape)), truth)
     assert {"all_hits", "used_hits", "used_hits@0.02", "used_hits@0.1"} == set(scored)
 
 
