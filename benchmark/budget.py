@@ -66,9 +66,9 @@ class Budget:
         """Book measured seconds to (name, item) (negative values move time away from it)."""
         for table in (self.totals, self._pending):
             entry = table.setdefault((name, item), [0.0, 0.0, 0])
-            entry[0] += wall
-            entry[1] += cpu
-            entry[2] += count
+            entry[0] += float(wall)  # plain Python numbers: pytest-xdist cannot ship NumPy scalars
+            entry[1] += float(cpu)
+            entry[2] += int(count)
 
     def rebook(self, source: tuple[str, str], target: tuple[str, str], wall: float, cpu: float) -> None:
         """Move seconds already booked to `source` over to `target` (e.g. a conversion out of a method)."""

@@ -24,6 +24,8 @@ from tasks.cache import REPO_ROOT, cache_root
 log = logging.getLogger(__name__)
 
 DEFAULT_RESULTS = REPO_ROOT / "results"
+#: The budget item (phase "sanity") of building and converting the weight-randomised copies.
+RANDOMISED_COPIES = "randomised copies"
 
 
 def default_results_dir(profile: str) -> Path:
@@ -96,7 +98,7 @@ class BenchmarkSession:
 
         key = ("randomized", cell.task, cell.model, cell.seed)
         return self._get(key, lambda: baselines.randomized_copy(self.model(cell), seed=cell.seed + 1),
-                         "sanity", "randomised copies")
+                         "sanity", RANDOMISED_COPIES)
 
     def truth(self, cell: Cell):
         from benchmark import groundtruth  # noqa: PLC0415

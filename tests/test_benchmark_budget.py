@@ -3,6 +3,7 @@
 import json
 import time
 
+import numpy as np
 import pytest
 
 from benchmark import budget as budget_module
@@ -71,3 +72,14 @@ def test_longest_groups_first_and_makespan():
     assert ordered == ["t-b-s0", "t-b-s1", "t-c-s0", "t-new-s0", "t-a-s0"]  # unknown model: the median cost (30)
     assert budget_module.makespan(ordered, costs, workers=2) <= budget_module.makespan(groups, costs, workers=2)
     assert budget_module.makespan(["t-b-s0", "t-a-s0"], costs, workers=1) == 110.0
+
+
+def test_drained_shares_hold_only_plain_numbers_even_when_numpy_scalars_are_booked():
+    import execnet  # what pytest-xdist ships a worker's share with
+
+    budget = Budget()
+    budget.add("attribution", "ism", np.float64(1.5), np.float32(1.0), count=np.int64(2))
+    budget.rebook(("attribution", "ism"), ("training", "m"), np.float64(0.5), np.float64(0.25))
+    share = budget.drain()
+    assert all(type(value) in (str, float, int) for row in share["rows"] for value in row)
+    execnet.dumps(share)  # raised DumpError for a NumPy scalar

@@ -11,7 +11,7 @@ import pytest
 from benchmark import groundtruth, leaderboard, results, scoring
 from benchmark.profiles import GridProfile, ModelVariant
 from benchmark.results import Cell
-from benchmark.session import BenchmarkSession, run_or_load
+from benchmark.session import RANDOMISED_COPIES, BenchmarkSession, run_or_load
 from methods import METHODS
 from methods.registry import MethodSpec
 from tasks.dataset import HIT_DTYPE, Dataset
@@ -95,6 +95,20 @@ def test_ok_cell_has_metrics_sanity_runtime_and_rows(tmp_path):
     stored = results.load(results.result_path(tmp_path, _cell("grad_x_input")))
     assert how == "cached" and again["metrics"] == stored["metrics"]
     assert stored["metrics_max_abs"] == again["metrics_max_abs"] == results.rounded(record["metrics_max_abs"])
+
+
+def test_converting_the_randomised_copy_is_booked_to_the_copies_not_to_the_method(tmp_path):
+    session = ToySession(tmp_path)  # its randomised copy is a new network per cell, so each is converted
+    before = dict(session.budget.totals)
+    record, _ = run_or_load(session, _cell("deeplift_rescale", "zeros"))
+    assert record["status"] == "ok" and record["sanity"]["status"] == "ok", record.get("error")
+
+    def cpu(item):
+        return session.budget.totals.get(("sanity", item), (0.0, 0.0, 0))[1] - before.get(("sanity", item), (0.0, 0.0, 0))[1]
+
+    copies, method = cpu(RANDOMISED_COPIES), cpu("deeplift_rescale")
+    assert copies > 0.05  # deeplift's conversion of a Keras model takes a good fraction of a second
+    assert method < copies  # what stays with the method: 4 sequences x 1 reference
 
 
 def test_both_projections_are_stored_and_gradient_equals_grad_x_input_under_each(tmp_path):
