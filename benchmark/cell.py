@@ -17,7 +17,6 @@ import threading
 import time
 from importlib import metadata
 
-
 from benchmark.results import Cell
 from benchmark.scoring import sanity, score_projections
 from benchmark.session import RANDOMISED_COPIES, model_item
