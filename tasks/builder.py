@@ -106,6 +106,9 @@ def spec_hash(spec: TaskSpec) -> tuple[str, dict]:
     fields = spec.to_dict()
     if fields.get("hit_positions") == "original":  # the default: datasets built before the field existed keep their hashes
         del fields["hit_positions"]
+    if spec.source == "simplified" or fields.get("motif_priority") == "enrichment":
+        # no motif filter there / the rule before the field existed: those datasets keep their hashes
+        del fields["motif_priority"]
     files = source_files(spec)
     for name in PATH_FIELDS:
         fields[name] = _sha256_cached(files[name]) if name in files else ""

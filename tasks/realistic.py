@@ -7,9 +7,10 @@ Step by step (see DESIGN.md "Tasks"):
    positives and in the enrichment background: the negatives, or one
    dinucleotide shuffle of each positive (`enrichment_background`);
 3. candidates: motifs with >= `min_pos_hits` hits in positives and a
-   centre-weighted density ratio >= `min_enrichment`, most enriched first;
+   centre-weighted density ratio >= `min_enrichment`, ranked by a 95% lower bound
+   on that ratio (`motif_priority`; "enrichment" ranks by the ratio itself);
 4. redundant candidates are collapsed (TOMTOM p < `collapse_pvalue` against a
-   more enriched kept motif); at most `max_motifs` are kept when set;
+   higher-ranked kept motif); at most `max_motifs` are kept when set;
 5. the kept motifs' hits are pasted back into dinucleotide-shuffled
    backgrounds (`tasks.simulate.simulate_realistic`).
 
@@ -28,7 +29,7 @@ from tqdm import tqdm
 
 from tasks.cache import atomic_directory, cache_root, content_hash, file_lock
 from tasks.motifs import MotifError, load_database, load_jaspar, read_meme
-from tasks.scan import collapse, enrichment_table, scan
+from tasks.scan import collapse, enrichment_lower_bounds, enrichment_table, scan
 from tasks.simulate import shuffle_dinuc, simulate_realistic
 from tasks.sources import read_fasta_pair, read_genome_peaks
 
@@ -111,7 +112,12 @@ def make_realistic(spec, files: dict, progress: bool, rng_for) -> tuple:
         table[name]["neg_hits"] = int(neg_counts.get(name, 0))
 
     candidates = [n for n in names if table[n]["pos_hits"] >= spec.min_pos_hits and table[n]["enrichment"] >= spec.min_enrichment]
-    candidates.sort(key=lambda n: (-table[n]["enrichment"], n))
+    if spec.motif_priority == "enrichment_lower_bound":
+        lower = enrichment_lower_bounds(names, pos_hits, len(pos_X), bg_hits, len(bg_X), length)
+        for name in names:
+            table[name]["enrichment_lower"] = lower[name]
+    priority = "enrichment_lower" if spec.motif_priority == "enrichment_lower_bound" else "enrichment"
+    candidates.sort(key=lambda n: (-table[n][priority], n))
     if not candidates:
         top = sorted(names, key=lambda n: -table[n]["enrichment"])[:5]
         listing = "; ".join(f"{n}: {table[n]['pos_hits']} hits, ratio {table[n]['enrichment']}" for n in top)
@@ -145,7 +151,7 @@ def make_realistic(spec, files: dict, progress: bool, rng_for) -> tuple:
         mine = sim["hits"]["motif"] == name
         table[name]["pasted_pos"] = int((mine & on_pos).sum())
         table[name]["pasted_neg"] = int((mine & ~on_pos).sum())
-    motif_table = sorted(table.values(), key=lambda r: (not r["kept"], not r["candidate"], -r["enrichment"], r["motif"]))
+    motif_table = sorted(table.values(), key=lambda r: (not r["kept"], not r["candidate"], -r[priority], r["motif"]))
 
     kept_pos = sim["pos_rows"]
     sim["provenance"] = {
@@ -175,6 +181,8 @@ def make_realistic(spec, files: dict, progress: bool, rng_for) -> tuple:
             "enrichment_background": spec.enrichment_background, "collapse": spec.collapse,
             "collapse_pvalue": spec.collapse_pvalue, "max_motifs": spec.max_motifs,
             "fimo_threshold": spec.fimo_threshold,
+            # absent under the older rule ("enrichment"), whose datasets keep their hashes and bytes
+            **({"motif_priority": spec.motif_priority} if spec.motif_priority != "enrichment" else {}),
         },
     }
     return sim, {n: database[n] for n in kept}, motif_table, db_info, extra, row_signal

@@ -108,6 +108,37 @@ def enrichment_table(
     return out
 
 
+def enrichment_lower_bounds(
+    names: list[str], pos_hits: np.ndarray, n_pos: int, bg_hits: np.ndarray, n_bg: int, length: int, z: float = 1.96
+) -> dict[str, float]:
+    """Per motif: a lower confidence bound on `enrichment_table`'s centre-weighted density ratio.
+
+    The ratio of two weighted hit sums is noisy when either sum rests on few hits: on 500
+    Oct4 peaks, POU3F1 (301 hits in positives, 27 in the background, ratio 29.4) outranked
+    Pou5f1::Sox2 (542 and 39, ratio 29.0). The bound is ``ratio * exp(-z * se)``, with the
+    delta-method standard error of the log ratio, ``se**2 = sum(w**2) / sum(w)**2`` summed
+    over both sides (the pseudo-count counted as one hit of mean weight on each side).
+
+    Returns
+    -------
+    motif name -> lower bound (same scale as the ratio), rounded to 4 decimals.
+    """
+    pseudo = length**2 / 12.0
+    index = {name: i for i, name in enumerate(names)}
+    sums = []
+    for hits, n in ((pos_hits, n_pos), (bg_hits, n_bg)):
+        w = centre_weights(hits, length)
+        idx = np.array([index[m] for m in hits["motif"]], dtype=np.int64)
+        total = np.bincount(idx, weights=w, minlength=len(names)) + pseudo
+        squares = np.bincount(idx, weights=w**2, minlength=len(names)) + pseudo**2
+        sums.append((total, squares, n))
+    (w_pos, sq_pos, n_pos), (w_bg, sq_bg, n_bg) = sums
+    ratio = (w_pos / n_pos) / (w_bg / n_bg)
+    se = np.sqrt(sq_pos / w_pos**2 + sq_bg / w_bg**2)
+    lower = ratio * np.exp(-z * se)
+    return {name: round(float(lower[i]), 4) for i, name in enumerate(names)}
+
+
 def similarity_pvalues(queries: dict[str, np.ndarray], targets: dict[str, np.ndarray]) -> np.ndarray:
     """TOMTOM p-values (Q, T) of every query motif against every target motif."""
     from memelite import tomtom

@@ -37,23 +37,26 @@ def summary_text(dataset: Dataset, top: int = 10) -> str:
             f"  filter: >= {f['min_pos_hits']} hits, enrichment >= {f['min_enrichment']} vs {f['enrichment_background']}, "
             f"FIMO p < {f['fimo_threshold']}, collapse {'TOMTOM p < ' + str(f['collapse_pvalue']) if f['collapse'] else 'off'}"
             f"; {m['counts']['candidates']} candidates -> {m['counts']['kept']} kept"
+            f", ranked by {'the ratio' if f.get('motif_priority', 'enrichment') == 'enrichment' else 'its 95% lower bound'}"
         )
     table = m.get("motif_table", [])
     kept = [r for r in table if r.get("kept")]
-    lines.append(f"  kept motifs ({len(kept)}; hits in positives, negatives, enrichment background; ratio; pasted):")
-    header = f"    {'motif':32s} {'pos hits':>8s} {'neg hits':>8s} {'bg hits':>8s} {'enrich':>7s} {'pasted pos':>10s} {'pasted neg':>10s}"
+    lines.append(f"  kept motifs ({len(kept)}; hits in positives, negatives, enrichment background; ratio, lower bound; pasted):")
+    header = (f"    {'motif':32s} {'pos hits':>8s} {'neg hits':>8s} {'bg hits':>8s} {'enrich':>7s} {'lower':>7s} "
+              f"{'pasted pos':>10s} {'pasted neg':>10s}")
     lines.append(header)
     for r in kept:
         lines.append(
             f"    {r['motif']:32s} {r.get('pos_hits', 0):8d} {r.get('neg_hits', 0):8d} {r.get('bg_hits', r.get('neg_hits', 0)):8d} "
-            f"{_fmt(r.get('enrichment')):>7s} {r.get('pasted_pos', r.get('pos_hits', 0)):10d} "
-            f"{r.get('pasted_neg', r.get('neg_hits', 0)):10d}"
+            f"{_fmt(r.get('enrichment')):>7s} {_fmt(r.get('enrichment_lower')):>7s} "
+            f"{r.get('pasted_pos', r.get('pos_hits', 0)):10d} {r.get('pasted_neg', r.get('neg_hits', 0)):10d}"
         )
     dropped = [r for r in table if r.get("candidate") and not r.get("kept")]
     if dropped:
         lines.append(f"  collapsed into a kept motif ({len(dropped)}; first {min(top, len(dropped))}):")
         for r in dropped[:top]:
-            lines.append(f"    {r['motif']:32s} -> {r.get('collapsed_into') or '(over max_motifs)'}  enrich {_fmt(r.get('enrichment'))}")
+            lines.append(f"    {r['motif']:32s} -> {r.get('collapsed_into') or '(over max_motifs)'}  enrich {_fmt(r.get('enrichment'))}"
+                         f"  lower {_fmt(r.get('enrichment_lower'))}  pos hits {r.get('pos_hits', 0)}")
     return "\n".join(lines)
 
 

@@ -30,6 +30,7 @@ SPECS_DIR = Path(__file__).resolve().parent / "specs"
 SOURCES = ("simplified", "fasta_pair", "genome_peaks")
 ENRICHMENT_BACKGROUNDS = ("negatives", "shuffled_positives")
 NON_ACGT_POLICIES = ("error", "drop")
+MOTIF_PRIORITIES = ("enrichment_lower_bound", "enrichment")
 PATH_FIELDS = ("positives", "negatives", "genome", "peaks", "background_peaks", "bigwig", "motif_file")
 
 
@@ -89,6 +90,9 @@ class TaskSpec:
     collapse: bool = True
     collapse_pvalue: float = 1e-4
     max_motifs: int = 0
+    # which of two redundant candidates is kept (and, with max_motifs, which come first):
+    # "enrichment_lower_bound" ranks by a 95% lower bound on the ratio, "enrichment" by the ratio itself
+    motif_priority: str = "enrichment_lower_bound"
     # --- realistic simulation: paste hits at their original positions (the paper's) or at random ones (a diagnostic)
     hit_positions: str = "original"
     # --- simplified source
@@ -257,6 +261,8 @@ def _check_values(spec: TaskSpec, origin: str) -> None:
         raise bad("enrichment_background", f"must be one of {', '.join(ENRICHMENT_BACKGROUNDS)}")
     if spec.hit_positions not in ("original", "random"):
         raise bad("hit_positions", "must be 'original' (the paper's) or 'random' (hits pasted at random non-overlapping positions)")
+    if spec.motif_priority not in MOTIF_PRIORITIES:
+        raise bad("motif_priority", f"must be one of {', '.join(MOTIF_PRIORITIES)}")
     if spec.non_acgt not in NON_ACGT_POLICIES:
         raise bad("non_acgt", f"must be one of {', '.join(NON_ACGT_POLICIES)}")
     if spec.motif_database not in ("jaspar", "meme"):
