@@ -11,8 +11,10 @@ test auROC 0.50-0.61 on the embedded and stress tasks).
 
 Why it is in the fidelity table: when every model, gkm-SVM included, is far
 below the bar, it tells whether the task or the models are short. Measured
-(`python -m baselines check`): oct4 0.905, mafk 0.982, simplified 1.000,
-stress_oct4_500 0.809, stress_oct4_1000 0.925.
+(`python -m baselines check`, round 18): oct4 0.905, mafk 0.984, simplified 1.000,
+stress_oct4_500 0.942, stress_oct4_1000 0.925. stress_oct4_500 read 0.809 while its motif
+filter ranked redundant motifs by the ratio alone and kept POU3F1 instead of the Pou5f1::Sox2
+composite (`tasks.scan.enrichment_lower_bounds`): the low ceiling is what pointed there.
 """
 
 from __future__ import annotations
