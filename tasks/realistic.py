@@ -112,11 +112,12 @@ def make_realistic(spec, files: dict, progress: bool, rng_for) -> tuple:
         table[name]["neg_hits"] = int(neg_counts.get(name, 0))
 
     candidates = [n for n in names if table[n]["pos_hits"] >= spec.min_pos_hits and table[n]["enrichment"] >= spec.min_enrichment]
+    priority = "enrichment"  # the table column candidates are ranked by
     if spec.motif_priority == "enrichment_lower_bound":
         lower = enrichment_lower_bounds(names, pos_hits, len(pos_X), bg_hits, len(bg_X), length)
         for name in names:
             table[name]["enrichment_lower"] = lower[name]
-    priority = "enrichment_lower" if spec.motif_priority == "enrichment_lower_bound" else "enrichment"
+        priority = "enrichment_lower"
     candidates.sort(key=lambda n: (-table[n][priority], n))
     if not candidates:
         top = sorted(names, key=lambda n: -table[n]["enrichment"])[:5]

@@ -83,29 +83,32 @@ def centre_weights(hits: np.ndarray, length: int) -> np.ndarray:
     return (length / 2.0 - np.abs(length / 2.0 - centre)) ** 2
 
 
+def _weighted_sums(names: list[str], hits: np.ndarray, length: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(M,) hit counts, sums of centre weights and sums of squared centre weights of each motif in `names`."""
+    index = {name: i for i, name in enumerate(names)}
+    idx = np.array([index[m] for m in hits["motif"]], dtype=np.int64)
+    w = centre_weights(hits, length)
+    return (np.bincount(idx, minlength=len(names)), np.bincount(idx, weights=w, minlength=len(names)),
+            np.bincount(idx, weights=w**2, minlength=len(names)))
+
+
 def enrichment_table(
     names: list[str], pos_hits: np.ndarray, n_pos: int, bg_hits: np.ndarray, n_bg: int, length: int
 ) -> dict[str, dict]:
     """Per motif: hit counts in positives / background and the centre-weighted density ratio."""
     pseudo = length**2 / 12.0
-    out = {}
-    w_pos, w_bg = centre_weights(pos_hits, length), centre_weights(bg_hits, length)
-    index = {name: i for i, name in enumerate(names)}
-    pos_idx = np.array([index[m] for m in pos_hits["motif"]], dtype=np.int64)
-    bg_idx = np.array([index[m] for m in bg_hits["motif"]], dtype=np.int64)
-    pos_count = np.bincount(pos_idx, minlength=len(names))
-    bg_count = np.bincount(bg_idx, minlength=len(names))
-    pos_weight = np.bincount(pos_idx, weights=w_pos, minlength=len(names))
-    bg_weight = np.bincount(bg_idx, weights=w_bg, minlength=len(names))
+    pos_count, pos_weight, _ = _weighted_sums(names, pos_hits, length)
+    bg_count, bg_weight, _ = _weighted_sums(names, bg_hits, length)
     ratio = ((pos_weight + pseudo) / n_pos) / ((bg_weight + pseudo) / n_bg)
-    for i, name in enumerate(names):
-        out[name] = {
+    return {
+        name: {
             "motif": name,
             "pos_hits": int(pos_count[i]),
             "bg_hits": int(bg_count[i]),
             "enrichment": round(float(ratio[i]), 4),
         }
-    return out
+        for i, name in enumerate(names)
+    }
 
 
 def enrichment_lower_bounds(
@@ -124,17 +127,11 @@ def enrichment_lower_bounds(
     motif name -> lower bound (same scale as the ratio), rounded to 4 decimals.
     """
     pseudo = length**2 / 12.0
-    index = {name: i for i, name in enumerate(names)}
-    sums = []
-    for hits, n in ((pos_hits, n_pos), (bg_hits, n_bg)):
-        w = centre_weights(hits, length)
-        idx = np.array([index[m] for m in hits["motif"]], dtype=np.int64)
-        total = np.bincount(idx, weights=w, minlength=len(names)) + pseudo
-        squares = np.bincount(idx, weights=w**2, minlength=len(names)) + pseudo**2
-        sums.append((total, squares, n))
-    (w_pos, sq_pos, n_pos), (w_bg, sq_bg, n_bg) = sums
+    _, pos_weight, pos_squares = _weighted_sums(names, pos_hits, length)
+    _, bg_weight, bg_squares = _weighted_sums(names, bg_hits, length)
+    w_pos, w_bg = pos_weight + pseudo, bg_weight + pseudo
     ratio = (w_pos / n_pos) / (w_bg / n_bg)
-    se = np.sqrt(sq_pos / w_pos**2 + sq_bg / w_bg**2)
+    se = np.sqrt((pos_squares + pseudo**2) / w_pos**2 + (bg_squares + pseudo**2) / w_bg**2)
     lower = ratio * np.exp(-z * se)
     return {name: round(float(lower[i]), 4) for i, name in enumerate(names)}
 
