@@ -39,7 +39,11 @@ Recipe (same for every architecture and task; values in `baselines.profiles`):
   initialisation, up to ``restarts`` times;
 - ``weight_decay`` (optional, unset = 0 = plain Adam): Adam's decoupled weight
   decay, each update shrinks every weight by ``learning_rate x weight_decay``
-  of itself (a probe against memorising small tasks, issue 10).
+  of itself (a probe against memorising small tasks, issue 10);
+- ``mutate_fraction`` (optional, unset = 0 = off): after the flip and the shift,
+  each position of a training example is replaced by a random base with this
+  probability, drawn afresh each epoch (EvoAug's substitution, see
+  `random_mutation`; a probe against memorising small tasks, issue 10).
 """
 
 from __future__ import annotations
@@ -107,6 +111,21 @@ def random_shift(X: np.ndarray, max_shift: int, rng: np.random.Generator) -> np.
     for offset in np.unique(offsets):  # one roll per distinct offset: a few dozen, not one per row
         rows = np.flatnonzero(offsets == offset)
         out[rows] = np.roll(X[rows], int(offset), axis=1)
+    return out
+
+
+def random_mutation(X: np.ndarray, fraction: float, rng: np.random.Generator) -> np.ndarray:
+    """X (N, L, 4) one-hot with each position, independently with probability `fraction`,
+    replaced by a uniformly drawn base (which may be the same one): (N, L, 4).
+
+    The substitution augmentation of EvoAug (Lee et al., Genome Biology 2023),
+    whose default rate is 0.05. Returns X itself when `fraction` is 0.
+    """
+    if fraction <= 0:
+        return X
+    hit = rng.random(X.shape[:2]) < fraction
+    out = X.copy()
+    out[hit] = np.eye(4, dtype=X.dtype)[rng.integers(0, 4, size=int(hit.sum()))]
     return out
 
 
@@ -218,6 +237,7 @@ def fit_keras(
             flip = rng.random(len(rows)) < 0.5
             X_epoch[flip] = reverse_complement(X_epoch[flip])
         X_epoch = random_shift(X_epoch, int(settings.get("shift_augment", 0)), rng)
+        X_epoch = random_mutation(X_epoch, float(settings.get("mutate_fraction", 0.0)), rng)
         loss = train_pass(network, X_epoch.astype(np.float32, copy=False), y[rows].astype(np.float32),
                           int(settings["batch_size"]), warmup)
         val_logits = predict(network, X_val)

@@ -12,7 +12,7 @@ from baselines import build_network, get_model
 from baselines.store import load_history, model_key
 from baselines.synthetic import planted_motif_dataset
 from baselines.tf_setup import keras, set_seed, tf
-from baselines.train import _Warmup, epoch_rows, random_shift, train_pass
+from baselines.train import _Warmup, epoch_rows, random_mutation, random_shift, train_pass
 from methods import _deeplift_adapter as adapter
 from methods.references import dinucleotide_shuffles
 from methods.registry import convergence_error
@@ -78,6 +78,20 @@ def test_shift_augmentation_rolls_each_row_within_the_bound():
     assert offsets == np.random.default_rng(1).integers(-3, 4, size=len(X)).tolist()
     assert np.array_equal(shifted, random_shift(X, 3, np.random.default_rng(1)))  # seeded
     assert random_shift(X, 0, rng) is X  # 0 turns it off
+
+
+def test_mutation_augmentation_substitutes_about_the_fraction_and_keeps_one_hot():
+    rng = np.random.default_rng(0)
+    X = np.eye(4, dtype=np.float32)[rng.integers(0, 4, size=(400, 50))]  # (400, 50, 4) one-hot
+    mutated = random_mutation(X, 0.2, np.random.default_rng(1))
+    assert mutated.shape == X.shape and mutated.dtype == X.dtype
+    assert np.array_equal(mutated.sum(-1), np.ones((400, 50)))  # still one base per position
+    changed = np.mean(np.any(mutated != X, axis=-1))
+    # a position is drawn with probability 0.2 and then lands on another base 3 times in 4
+    assert 0.13 < changed < 0.17, changed
+    assert not np.array_equal(X, mutated) and np.array_equal(X, np.eye(4, dtype=np.float32)[X.argmax(-1)])  # input kept
+    assert np.array_equal(mutated, random_mutation(X, 0.2, np.random.default_rng(1)))  # seeded
+    assert random_mutation(X, 0.0, rng) is X  # 0 turns it off and draws nothing
 
 
 class _PerBatchWarmup(keras.callbacks.Callback):
@@ -229,3 +243,14 @@ def test_weight_decay_enters_the_key_only_when_set_and_shrinks_the_weights(few_p
     norm = lambda model: sum(float(np.sum(w ** 2)) for w in model.network.get_weights())  # noqa: E731
     assert norm(decayed) < 0.9 * norm(plain)
     assert decayed.params["training"]["weight_decay"] == 50.0 and "weight_decay" not in plain.params["training"]
+
+
+def test_mutation_enters_the_key_only_when_set_and_changes_the_training_inputs(few_positives, tmp_path):
+    short = dict(TINY, epochs=2, min_epochs=2)
+    unset = model_key(few_positives, "shallow", profile="smoke")
+    assert unset != model_key(few_positives, "shallow", profile="smoke", mutate_fraction=0.05)
+    plain = get_model(few_positives, "shallow", progress=False, root=tmp_path, **short)
+    mutated = get_model(few_positives, "shallow", progress=False, root=tmp_path, mutate_fraction=0.05, **short)
+    # same seed, rows, flips and shifts: only the substituted bases differ, so the weights do
+    assert any(not np.array_equal(a, b) for a, b in zip(plain.network.get_weights(), mutated.network.get_weights()))
+    assert mutated.params["training"]["mutate_fraction"] == 0.05 and "mutate_fraction" not in plain.params["training"]
