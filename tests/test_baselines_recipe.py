@@ -233,24 +233,25 @@ def test_restarts_retry_a_run_below_the_floor_and_leave_unset_keys_alone(few_pos
     assert all(np.array_equal(a, b) for a, b in zip(plain.network.get_weights(), passed.network.get_weights()))
 
 
-def test_weight_decay_enters_the_key_only_when_set_and_shrinks_the_weights(few_positives, tmp_path):
+def _plain_and_with(dataset, root, setting: str, value: float):
+    """Two 2-epoch shallow models, without and with an optional training setting; checks the
+    setting enters the key and the recorded settings only when set."""
     short = dict(TINY, epochs=2, min_epochs=2)
-    unset = model_key(few_positives, "shallow", profile="smoke")
-    assert unset != model_key(few_positives, "shallow", profile="smoke", weight_decay=0.5)
-    plain = get_model(few_positives, "shallow", progress=False, root=tmp_path, **short)
-    decayed = get_model(few_positives, "shallow", progress=False, root=tmp_path, weight_decay=50.0, **short)
+    assert model_key(dataset, "shallow", profile="smoke") != model_key(dataset, "shallow", profile="smoke", **{setting: value})
+    plain = get_model(dataset, "shallow", progress=False, root=root, **short)
+    changed = get_model(dataset, "shallow", progress=False, root=root, **{setting: value}, **short)
+    assert changed.params["training"][setting] == value and setting not in plain.params["training"]
+    return plain, changed
+
+
+def test_weight_decay_enters_the_key_only_when_set_and_shrinks_the_weights(few_positives, tmp_path):
+    plain, decayed = _plain_and_with(few_positives, tmp_path, "weight_decay", 50.0)
     # same seed, same batches: only the decoupled decay (rate x 50 of each weight per update) differs
     norm = lambda model: sum(float(np.sum(w ** 2)) for w in model.network.get_weights())  # noqa: E731
     assert norm(decayed) < 0.9 * norm(plain)
-    assert decayed.params["training"]["weight_decay"] == 50.0 and "weight_decay" not in plain.params["training"]
 
 
 def test_mutation_enters_the_key_only_when_set_and_changes_the_training_inputs(few_positives, tmp_path):
-    short = dict(TINY, epochs=2, min_epochs=2)
-    unset = model_key(few_positives, "shallow", profile="smoke")
-    assert unset != model_key(few_positives, "shallow", profile="smoke", mutate_fraction=0.05)
-    plain = get_model(few_positives, "shallow", progress=False, root=tmp_path, **short)
-    mutated = get_model(few_positives, "shallow", progress=False, root=tmp_path, mutate_fraction=0.05, **short)
+    plain, mutated = _plain_and_with(few_positives, tmp_path, "mutate_fraction", 0.05)
     # same seed, rows, flips and shifts: only the substituted bases differ, so the weights do
     assert any(not np.array_equal(a, b) for a, b in zip(plain.network.get_weights(), mutated.network.get_weights()))
-    assert mutated.params["training"]["mutate_fraction"] == 0.05 and "mutate_fraction" not in plain.params["training"]
