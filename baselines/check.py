@@ -11,7 +11,10 @@ the row meets the bar of issue 10:
 
 A gkm-SVM's "seeds" are different seeded training subsamples (see
 `baselines.gkmsvm.balanced_subsample`), so its SD is the spread of a
-resampled fit. CPU seconds are the training process's own (user + system,
+resampled fit. Next to the verdict, each Keras row shows its gap to gkm-SVM on
+the whole test split with a 95% interval from a bootstrap over models and test
+sequences (`baselines.gap`): the verdict is the issue's rule on the means; the
+interval says whether the test set can tell the row from the bar. CPU seconds are the training process's own (user + system,
 `time.process_time`, all threads); a model loaded from the cache costs ~0 and
 is shown as such.
 """
@@ -24,8 +27,10 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 from tqdm.auto import tqdm
 
+from baselines.gap import auroc_gap_interval
 from baselines.kmer import DEFAULT_K, kmer_reference_auroc
 
 #: The tasks on the default board; the seed-to-seed SD bar applies to these only.
@@ -49,6 +54,8 @@ class Row:
     kept_attempts: list[int] = field(default_factory=list)
     ceiling: float = float("nan")  # the task's planted-motif ceiling (`baselines.ceiling`)
     kmer: float = float("nan")  # the task's k-mer logistic regression reference (`baselines.kmer`)
+    test_scores: list[np.ndarray] = field(default_factory=list)  # per seed: (N,) scores on the whole test split
+    test_labels: np.ndarray | None = None  # (N,) labels of that split
 
     @property
     def mean(self) -> float:
@@ -119,6 +126,9 @@ def run_check(
         row = rows[(task, arch)]
         row.cpu_seconds.append(time.process_time() - cpu)
         row.aurocs.append(float(model.fidelity["test_auroc"]))
+        X_test, y_test = datasets[task].split(test=True)
+        row.test_scores.append(model.predict_logit(X_test))
+        row.test_labels = np.asarray(y_test)
         history = load_history(model)
         row.epochs.append(int(history.get("epochs_run", 0)))
         row.kept_attempts.append(int(history.get("kept_attempt", 0)))
@@ -126,19 +136,39 @@ def run_check(
     return list(rows.values())
 
 
-def format_table(rows: list[Row], min_auroc: float = MIN_AUROC) -> str:
+def gap_intervals(rows: list[Row]) -> dict[tuple[str, str], tuple[float, float, float]]:
+    """(task, arch) -> (gap, low, high): each Keras row's mean test auROC minus gkm-SVM's, both
+    on the task's whole test split, with a 95% bootstrap interval (`baselines.gap`).
+
+    Rows without test scores, or tasks without a gkm-SVM row, get no entry.
+    """
+    gkm = {r.task: r for r in rows if r.arch == "gkmsvm" and r.test_scores}
+    out = {}
+    for r in rows:
+        reference = gkm.get(r.task)
+        if r.arch == "gkmsvm" or reference is None or not r.test_scores:
+            continue
+        out[(r.task, r.arch)] = auroc_gap_interval(np.stack(r.test_scores), np.stack(reference.test_scores),
+                                                   r.test_labels)
+    return out
+
+
+def format_table(rows: list[Row], min_auroc: float = MIN_AUROC, gaps: dict | None = None) -> str:
     """The check table as Markdown: task, arch, seeds, mean, SD, gkm-SVM mean, 6-mer reference,
-    planted-motif ceiling, epochs, kept attempt, CPU s/model, verdict.
+    planted-motif ceiling, epochs, kept attempt, CPU s/model, verdict, gap to gkm-SVM.
 
     "kept attempt" per seed: 0 = the first run, a = its a-th restart (see `baselines.store._train_keras`).
     The k-mer reference (`baselines.kmer`) and the ceiling (`baselines.ceiling`) describe the task;
-    they are not part of the verdict.
+    they are not part of the verdict. Nor is the last column (`gap_intervals`): the gap on the
+    whole test split with its 95% interval over models and test sequences; pass `gaps` when
+    already computed (the bootstrap takes seconds per row on the default tasks).
     """
     gkm = {r.task: r.mean for r in rows if r.arch == "gkmsvm"}
+    gaps = gap_intervals(rows) if gaps is None else gaps
     lines = [
         f"| task | arch | seeds | test auROC mean | SD | gkm-SVM mean | {DEFAULT_K}-mer LR | planted-motif ceiling | epochs "
-        "| kept attempt | CPU s / model | verdict |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| kept attempt | CPU s / model | verdict | gap to gkm-SVM [95% CI] |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         gkm_mean = gkm.get(r.task)
@@ -146,11 +176,13 @@ def format_table(rows: list[Row], min_auroc: float = MIN_AUROC) -> str:
         mark = "(gkm-SVM)" if is_gkm else verdict(r, gkm_mean, r.task in DEFAULT_TASKS, min_auroc)
         epochs = "-" if is_gkm else "/".join(str(e) for e in r.epochs)
         kept = "-" if is_gkm else "/".join(str(a) for a in r.kept_attempts)
+        gap = gaps.get((r.task, r.arch))
+        gap_text = "-" if gap is None else f"{gap[0]:+.3f} [{gap[1]:+.3f}, {gap[2]:+.3f}]"
         lines.append(
             f"| {r.task} | {r.arch} | {len(r.aurocs)} | {r.mean:.3f} | {r.sd:.3f} | "
             f"{'-' if gkm_mean is None else f'{gkm_mean:.3f}'} | {_number(r.kmer)} | {_number(r.ceiling)} | "
             f"{epochs} | {kept} | "
-            f"{statistics.fmean(r.cpu_seconds):.1f} | {mark} |"
+            f"{statistics.fmean(r.cpu_seconds):.1f} | {mark} | {gap_text} |"
         )
     return "\n".join(lines)
 

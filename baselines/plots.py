@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from baselines.check import MIN_AUROC
+from baselines.check import GKM_MARGIN, MIN_AUROC, gap_intervals
 
 
 def _pyplot():
@@ -50,19 +50,27 @@ def learning_curve(history: dict, path: Path, title: str = "") -> Path:
     return _save(fig, path)
 
 
-def check_figure(rows: list, path: Path, min_auroc: float = MIN_AUROC) -> Path:
+def check_figure(rows: list, path: Path, min_auroc: float = MIN_AUROC, gaps: dict | None = None) -> Path:
     """Every seed's test auROC (dots) per task x Keras architecture, gkm-SVM's mean (bar), the task's
     planted-motif ceiling (dashed bar, `baselines.ceiling`), its k-mer reference (dotted bar,
-    `baselines.kmer`) and the gate (line).
+    `baselines.kmer`) and the gate (line). When the rows carry test scores, a second panel shows
+    each row's gap to gkm-SVM with its 95% interval (`baselines.check.gap_intervals`) against the
+    bar of gkm-SVM minus 0.02.
 
-    rows: `baselines.check.Row` objects, gkm-SVM's included. Writes a PNG at `path`.
+    rows: `baselines.check.Row` objects, gkm-SVM's included. gaps: `gap_intervals(rows)` if
+    already computed. Writes a PNG at `path`.
     """
     plt = _pyplot()
     tasks = list(dict.fromkeys(r.task for r in rows))
     archs = list(dict.fromkeys(r.arch for r in rows if r.arch != "gkmsvm"))
     gkm = {r.task: sum(r.aurocs) / len(r.aurocs) for r in rows if r.arch == "gkmsvm" and r.aurocs}
     width = 0.8 / max(len(archs), 1)
-    fig, axis = plt.subplots(figsize=(1.6 + 1.3 * len(tasks), 3.8))
+    gaps = gap_intervals(rows) if gaps is None else gaps
+    if gaps:
+        fig, (axis, gap_axis) = plt.subplots(2, 1, figsize=(1.6 + 1.3 * len(tasks), 6.6), sharex=True,
+                                             gridspec_kw={"height_ratios": [3, 2]})
+    else:
+        fig, axis = plt.subplots(figsize=(1.6 + 1.3 * len(tasks), 3.8))
     ceiling = {r.task: r.ceiling for r in rows if not math.isnan(r.ceiling)}
     kmer = {r.task: r.kmer for r in rows if not math.isnan(r.kmer)}
     for i, task in enumerate(tasks):
@@ -81,11 +89,27 @@ def check_figure(rows: list, path: Path, min_auroc: float = MIN_AUROC) -> Path:
                 x = tasks.index(r.task) - 0.4 + width * (j + 0.5)
                 xs += [x] * len(r.aurocs)
                 ys += list(r.aurocs)
-        axis.scatter(xs, ys, s=18, label=arch, alpha=0.8)
+        scatter = axis.scatter(xs, ys, s=18, label=arch, alpha=0.8)
+        if gaps:
+            _draw_gaps(gap_axis, gaps, tasks, arch, j, width, scatter.get_facecolor()[0])
     axis.axhline(min_auroc, color="grey", linestyle=":", label=f"gate {min_auroc:g}")
     axis.axhline(0.5, color="lightgrey", linewidth=0.8)
     axis.set_xticks(range(len(tasks)), tasks, rotation=25, ha="right", fontsize=8)
     axis.set_ylabel("test auROC (one dot per seed)")
     axis.set_ylim(0.4, 1.01)  # a ceiling of 1.0 stays visible
     axis.legend(fontsize=7, ncol=2, loc="lower left")
+    if gaps:
+        gap_axis.axhline(0.0, color="black", linewidth=1)
+        gap_axis.axhline(-GKM_MARGIN, color="tab:red", linestyle="--", linewidth=1, label=f"bar: gkm-SVM - {GKM_MARGIN:g}")
+        gap_axis.set_ylabel("mean auROC - gkm-SVM's\n(95% CI: models, test seqs)", fontsize=8)
+        gap_axis.legend(fontsize=7, loc="lower left")
+        gap_axis.set_xticks(range(len(tasks)), tasks, rotation=25, ha="right", fontsize=8)
     return _save(fig, path)
+
+
+def _draw_gaps(gap_axis, gaps: dict, tasks: list[str], arch: str, j: int, width: float, color) -> None:
+    """One architecture's gap to gkm-SVM per task: a dot with its interval as an error bar."""
+    for (task, row_arch), (gap, low, high) in gaps.items():
+        if row_arch == arch:
+            x = tasks.index(task) - 0.4 + width * (j + 0.5)
+            gap_axis.errorbar(x, gap, yerr=[[gap - low], [high - gap]], fmt="o", markersize=4, color=color, capsize=2)

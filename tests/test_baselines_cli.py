@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from baselines.cli import main
 
 
@@ -54,13 +56,16 @@ def test_check_help_explains_the_bar(capsys):
 
 def test_check_trains_every_seed_and_prints_the_table(tmp_path, capsys):
     report = tmp_path / "check.md"
-    code = main(["check", "--profile", "smoke", "--tasks", "smoke", "--archs", "shallow", "--seeds", "0,1",
-                 "--set", "epochs=2", "--cold", "--markdown", str(report)])
+    code = main(["check", "--profile", "smoke", "--tasks", "smoke", "--archs", "shallow,gkmsvm", "--seeds", "0,1",
+                 "--gkm-seeds", "0", "--set", "epochs=2", "--cold", "--markdown", str(report)])
     out = capsys.readouterr().out
     assert code in (0, 1)
     assert "| smoke | shallow | 2 |" in out and "test auROC mean" in out
+    shallow_row = next(line for line in out.splitlines() if line.startswith("| smoke | shallow |"))
+    assert re.search(r"\| [+-]\d\.\d{3} \[[+-]\d\.\d{3}, [+-]\d\.\d{3}\] \|$", shallow_row)  # gap to gkm-SVM
     written = report.read_text()
-    assert written.startswith("Written by `python -m baselines check --tasks smoke --seeds 0,1 --profile smoke --archs shallow --set epochs=2`")
+    assert written.startswith("Written by `python -m baselines check --tasks smoke --seeds 0,1 --profile smoke "
+                              "--archs shallow,gkmsvm --set epochs=2`")
     assert "| smoke | shallow | 2 |" in written
 
 
