@@ -226,8 +226,9 @@ def fidelity_summary(rows: list[dict]) -> list[str]:
     return ["Test auROC over seeds (SD: sample standard deviation across seeds):", "",
             md_table(table, ["task", "model", "mean test auROC", "SD", "seeds", "gkm-SVM mean"]), "",
             "The same check on small and 400 bp stress tasks (not on the board), beside a 6-mer logistic regression "
-            "and the planted-motif ceiling: `python -m baselines check --tasks default,stress`, last written to "
-            "`docs/fidelity_check.md` in the motifbench checkout.", ""]
+            "and the planted-motif ceiling, with each row's gap to gkm-SVM and its 95% interval over models and test "
+            "sequences (how well the test split resolves the gap): `python -m baselines check --tasks default,stress`, "
+            "last written to `docs/fidelity_check.md` in the motifbench checkout.", ""]
 
 
 def sanity_section(records: list[dict]) -> list[str]:
