@@ -60,7 +60,8 @@ def main(argv: list[str] | None = None) -> int:
 CHECK_HELP = """\
 Train every architecture on every task with several seeds (or load them from the
 cache) and print one row per task x architecture: the test auROC's mean and SD
-over the seeds, gkm-SVM's mean on the same task, two references for the task
+over the seeds, gkm-SVM's mean on the same task (every model scored on the
+task's whole test split), two references for the task
 (not part of the verdict): a 6-mer logistic regression fit on the training split
 (what a simple learner gets from this many sequences) and the planted-motif
 ceiling (a logistic regression on planted-hit counts per motif: how much of the

@@ -7,10 +7,8 @@ test set's own sampling error: on a small task (about 200 test sequences) two
 classifiers' auROCs on one test set differ by chance more than three seeds'
 spread shows. This module puts an interval on the gap.
 
-Both sides are scored on the same sequences (the task's whole test split; the
-board's gkm-SVM fidelity uses a subsample of it, see `baselines.profiles`), so
-the gap here is like for like and may differ from the table's difference of
-means by a few thousandths on the default tasks.
+Both sides are scored on the same sequences, the task's whole test split (the
+board's gkm-SVM fidelity uses a subsample of it, see `baselines.profiles`).
 """
 
 from __future__ import annotations

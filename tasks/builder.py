@@ -106,6 +106,8 @@ def spec_hash(spec: TaskSpec) -> tuple[str, dict]:
     fields = spec.to_dict()
     if fields.get("hit_positions") == "original":  # the default: datasets built before the field existed keep their hashes
         del fields["hit_positions"]
+    if not fields.get("held_out_test_peaks"):  # off: datasets built before the field existed keep their hashes
+        fields.pop("held_out_test_peaks", None)
     if spec.source == "simplified" or fields.get("motif_priority") == "enrichment":
         # no motif filter there / the rule before the field existed: those datasets keep their hashes
         del fields["motif_priority"]
@@ -200,8 +202,10 @@ def _make(spec: TaskSpec, key: str, hashed: dict, progress: bool) -> Dataset:
 
         groups = overlap_groups(sim["provenance"]["chrom"], sim["provenance"]["start"], spec.region_size)
         is_test = grouped_split(sim["y"], groups, spec.test_fraction, _rng(spec, 3))
-    else:
-        is_test = simulate.split(sim["y"], spec.test_fraction, _rng(spec, 3))
+    else:  # held-out rows (`held_out_test_peaks`) are all test; the task's own rows split as without them
+        held_out = sim.get("held_out", np.zeros(len(sim["y"]), dtype=bool))
+        is_test = held_out.copy()
+        is_test[~held_out] = simulate.split(sim["y"][~held_out], spec.test_fraction, _rng(spec, 3))
     eval_rows = simulate.eval_index(sim["y"], is_test, sim["hits"], spec.n_eval, signal)
     present = set(sim["hits"]["motif"].tolist())
     used = [name for name in kept if name in present]  # kept order: most enriched first

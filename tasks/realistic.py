@@ -70,6 +70,7 @@ def make_realistic(spec, files: dict, progress: bool, rng_for) -> tuple:
     """
     if spec.source == "fasta_pair":
         pos_X, neg_X, counts = read_fasta_pair(files["positives"], files["negatives"], spec.non_acgt)
+        all_pos_X, all_neg_X = pos_X, neg_X
         signal, regions = None, {}
         neg_index = np.arange(len(neg_X))
         if spec.max_positives:
@@ -186,7 +187,51 @@ def make_realistic(spec, files: dict, progress: bool, rng_for) -> tuple:
             **({"motif_priority": spec.motif_priority} if spec.motif_priority != "enrichment" else {}),
         },
     }
+    if spec.held_out_test_peaks:
+        sim, extra["counts"]["held_out_test"] = append_held_out(
+            spec, sim, all_pos_X, all_neg_X, neg_index, {n: database[n] for n in kept}, rng_for)
     return sim, {n: database[n] for n in kept}, motif_table, db_info, extra, row_signal
+
+
+def append_held_out(spec, sim: dict, all_pos_X: np.ndarray, all_neg_X: np.ndarray, neg_index: np.ndarray,
+                    kept: dict, rng_for) -> tuple[dict, dict]:
+    """`sim` with `spec.held_out_test_peaks` more sequences per class appended, and their counts.
+
+    all_pos_X, all_neg_X: (P, L, 4), (M, L, 4) every sequence of the two FASTA files; neg_index:
+    the negatives the task itself took. The held-out positives are the next ones in file order
+    after the task's `max_positives`; the held-out negatives a seeded draw from those the task did
+    not take. They are scanned for the kept motifs only (the filter never sees them) and simulated
+    like the task's own rows (`simulate_realistic`, their own seeded stream); positives without a
+    kept hit are dropped as usual. The appended rows come last, ``sim["held_out"]`` (N,) bool marks
+    them, and `tasks.build` puts them all in the test split.
+    """
+    n = int(spec.held_out_test_peaks)
+    spare_pos = np.arange(spec.max_positives, len(all_pos_X))
+    spare_neg = np.setdiff1d(np.arange(len(all_neg_X)), neg_index)
+    if len(spare_pos) < n or len(spare_neg) < n:
+        raise MotifError(
+            f"task {spec.name!r}: held_out_test_peaks = {n} but only {len(spare_pos)} positives and {len(spare_neg)} "
+            f"negatives are left outside the task's own; lower it in {spec.spec_path or 'the spec'}"
+        )
+    pos_rows = spare_pos[:n]
+    neg_rows = np.sort(rng_for(spec, 5).choice(spare_neg, n, replace=False))
+    pos_X, neg_X = all_pos_X[pos_rows], all_neg_X[neg_rows]
+    held = simulate_realistic(pos_X, neg_X, scan(kept, pos_X, spec.fimo_threshold), scan(kept, neg_X, spec.fimo_threshold),
+                              rng_for(spec, 6), hit_positions=spec.hit_positions)
+    offset = len(sim["y"])
+    hits = held["hits"].copy()
+    hits["seq"] += offset
+    merged = {key: np.concatenate([sim[key], held[key]]) for key in ("X", "y", "mask", "background")}
+    merged["hits"] = np.concatenate([sim["hits"], hits])
+    merged["held_out"] = np.concatenate([np.zeros(offset, dtype=bool), np.ones(len(held["y"]), dtype=bool)])
+    merged["provenance"] = {
+        "source_index": np.concatenate([sim["provenance"]["source_index"], pos_rows[held["pos_rows"]], neg_rows]),
+        "background_source": np.concatenate([sim["provenance"]["background_source"], pos_rows[held["pos_rows"]],
+                                             pos_rows[held["pos_rows"]][held["neg_source"]]]),
+    }
+    counts = {"positives_scanned": n, "positives_without_kept_hit": int(n - len(held["pos_rows"])),
+              "n_positives": int(held["y"].sum()), "n_negatives": int(len(held["y"]) - held["y"].sum())}
+    return merged, counts
 
 
 def _stage_reporter(bar):

@@ -75,6 +75,10 @@ class TaskSpec:
     region_size: int = 200
     max_positives: int = 0
     max_negatives: int = 0
+    # fasta_pair with max_positives and max_negatives: this many more sequences per class from the same
+    # files, outside the task's own, simulated with the task's kept motifs and all put in the test split
+    # (a larger test set for a small task; its own rows, split and motif filter are unchanged)
+    held_out_test_peaks: int = 0
     # --- motif database and scan
     motif_database: str = "jaspar"
     jaspar_release: str = "JASPAR2024"
@@ -278,7 +282,8 @@ def _check_values(spec: TaskSpec, origin: str) -> None:
     for name in ("n_eval", "region_size", "sequence_length", "n_positives"):
         if getattr(spec, name) <= 0:
             raise bad(name, "must be positive")
-    for name in ("n_negatives", "max_positives", "max_negatives", "min_pos_hits", "max_motifs", "min_instances"):
+    for name in ("n_negatives", "max_positives", "max_negatives", "held_out_test_peaks", "min_pos_hits", "max_motifs",
+                 "min_instances"):
         if getattr(spec, name) < 0:
             raise bad(name, "must be >= 0")
     if spec.max_instances < spec.min_instances:
@@ -291,6 +296,9 @@ def _check_values(spec: TaskSpec, origin: str) -> None:
         for name in ("positives", "negatives"):
             if not getattr(spec, name):
                 raise bad(name, "a fasta_pair task needs both positives and negatives FASTA paths")
+    if spec.held_out_test_peaks and not (spec.source == "fasta_pair" and spec.max_positives and spec.max_negatives):
+        raise bad("held_out_test_peaks", "needs source = 'fasta_pair' with max_positives and max_negatives set "
+                  "(the held-out sequences are the ones those caps leave out)")
     if spec.source == "genome_peaks":
         for name in ("genome", "peaks", "background_peaks"):
             if not getattr(spec, name):
