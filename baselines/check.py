@@ -114,11 +114,12 @@ def run_check(
     gkm_seeds = list(seeds if gkm_seeds is None else gkm_seeds)
     jobs = [(t, a, s) for t in tasks for a in archs for s in (gkm_seeds if arch_kind(a) != "keras" else seeds)]
     bar = tqdm(jobs, desc="check", unit="model", disable=not progress)
-    datasets = {}
+    datasets, test_splits = {}, {}
     for task, arch, seed in bar:
         bar.set_postfix_str(f"{task} {arch} s{seed}")
         if task not in datasets:
             datasets[task] = task_registry.build(task, progress=False)
+            test_splits[task] = datasets[task].split(test=True)
             ceiling = planted_motif_ceiling(datasets[task])
             kmer = kmer_reference_auroc(datasets[task])
             for arch_name in archs:
@@ -131,7 +132,7 @@ def run_check(
         row.cpu_seconds.append(time.process_time() - cpu)
         # every model scored on the task's whole test split: a gkm-SVM's stored fidelity uses a
         # subsample of it (`max_test`), a Keras model's is this same number
-        X_test, y_test = datasets[task].split(test=True)
+        X_test, y_test = test_splits[task]
         scores = model.predict_logit(X_test)
         row.aurocs.append(float(fidelity(scores, y_test)["test_auroc"]))
         row.test_scores.append(scores)

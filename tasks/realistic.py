@@ -187,10 +187,11 @@ def make_realistic(spec, files: dict, progress: bool, rng_for) -> tuple:
             **({"motif_priority": spec.motif_priority} if spec.motif_priority != "enrichment" else {}),
         },
     }
+    kept_motifs = {n: database[n] for n in kept}
     if spec.held_out_test_peaks:
         sim, extra["counts"]["held_out_test"] = append_held_out(
-            spec, sim, all_pos_X, all_neg_X, neg_index, {n: database[n] for n in kept}, rng_for)
-    return sim, {n: database[n] for n in kept}, motif_table, db_info, extra, row_signal
+            spec, sim, all_pos_X, all_neg_X, neg_index, kept_motifs, rng_for)
+    return sim, kept_motifs, motif_table, db_info, extra, row_signal
 
 
 def append_held_out(spec, sim: dict, all_pos_X: np.ndarray, all_neg_X: np.ndarray, neg_index: np.ndarray,
