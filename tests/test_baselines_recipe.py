@@ -168,6 +168,27 @@ def test_deeplift_converts_the_exponential_activation():
     np.testing.assert_allclose(converted.multipliers(X, np.zeros_like(X)) * X, grad * X, atol=1e-4, rtol=1e-4)
 
 
+@pytest.mark.parametrize("mode", ["rescale", "genomics_default"])
+def test_deeplift_on_an_exponential_layer_stays_finite_where_the_reference_is_large(mode):
+    # a reference whose pre-activation exceeds ln(88.7) once made deeplift's near-zero fallback
+    # exp(exp(z_ref)) = inf, and its masked sum 0 x inf = NaN (found on a trained basset_exp)
+    set_seed(3)
+    network = keras.Sequential([keras.layers.Input(shape=(12, 4)),
+                                keras.layers.Conv1D(2, 3, activation="exponential", name="conv1"),
+                                keras.layers.Flatten(), keras.layers.Dense(1, name="logit")])
+    kernel = np.zeros((3, 4, 2), np.float32)
+    kernel[:, 0, :] = 2.0  # an AAA window gives pre-activation 6 (exp 403), anything else less
+    network.get_layer("conv1").set_weights([kernel, np.zeros(2, np.float32)])
+    onehot = np.eye(4, dtype=np.float32)
+    ref = onehot[[0] * 12][None]  # all A: every window at pre-activation 6
+    X = onehot[[0, 0, 0, 1, 2, 3, 0, 0, 0, 1, 2, 3]][None]  # shares some AAA windows with it: Δin = 0 there
+    converted = adapter.convert(network, mode)
+    contributions = converted.multipliers(X, ref) * (X - ref)
+    assert np.isfinite(contributions).all()
+    delta = float(network(X).numpy().ravel()[0] - network(ref).numpy().ravel()[0])
+    assert contributions.sum() == pytest.approx(delta, rel=1e-4)  # no pooling: summation to delta holds
+
+
 @pytest.mark.parametrize("method", ["deeplift_rescale", "deepshap", "gradient"])
 def test_methods_explain_an_exponential_model(method):
     model = _exp_model("average")
