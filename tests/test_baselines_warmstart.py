@@ -74,3 +74,18 @@ def test_every_attempt_is_warm_started_when_first_stage_epochs_is_set(tmp_path):
 def test_no_first_stage_epochs_means_plain_runs(tmp_path):
     history = _two_attempt_history(tmp_path, first_stage_epochs=0)
     assert history["attempts_epochs"] == [1, 1] and "warm_start" not in history
+
+
+def test_the_first_stage_stops_by_early_stopping_when_its_cap_leaves_room():
+    # the default profile caps the first stage at the whole network's epoch cap, so that the
+    # recipe's own early stopping ends it (round 21: at a cap of 8 it was still improving)
+    X, y = _planted().split(test=False)
+    set_seed(0)
+    network = build_network("basset", 60, scale=0.05)
+    settings = dict(get_profile("default").training, batch_size=32, min_epoch_samples=0, patience=2, lr_patience=0)
+    cap = get_profile("default").training["first_stage_epochs"]
+    assert cap == get_profile("default").training["epochs"]
+    history = warm_start_first_stage(network, X, y, settings, epochs=cap, seed=0, progress=False)
+    assert history["epochs_run"] < cap
+    assert history["epochs_run"] >= history["best_epoch"] + 2  # stopped two epochs without a better val auROC
+    assert history["val_auroc"][history["best_epoch"] - 1] == max(history["val_auroc"])
