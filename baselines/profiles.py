@@ -126,24 +126,12 @@ PROFILES.add(
             "shallow": {"scale": 0.375},
             "gkmsvm": {"n_components": 300, "max_train": 1000, "max_test": 300},
         },
-        # The training recipe of issue 10 (see `baselines.train` for what each setting does and
-        # why); until then this profile trained 20 epochs at most, min_epochs 10, patience 3 on
-        # val_loss, no learning-rate decay, no min_epoch_samples, no shift, Glorot kernels for
-        # basset and shallow: the CNNs stayed at chance on small and 400 bp tasks. Round 6: at
-        # most 32 epochs (was 24: slow learners were still improving at the cap), and a run whose
-        # best validation auROC stays below the fidelity gate's 0.75 is restarted, up to twice,
-        # from a warm-started first stage (`baselines.warmstart`). Round 7: every run starts
-        # from a warm-started first stage, not only restarts (higher and steadier test auROC on
-        # the tasks that missed the bar; numbers in `baselines.warmstart`). Round 9: training
-        # sequences are rolled by up to 10 bp (`shift_augment`). Why: on small and 400 bp tasks
-        # the whole network often ended below its own first-stage probe (our reading, not
-        # tested directly: the layers above the first stage fitted positions); with the shift
-        # every default row and 12 of 15 stress rows of `python -m baselines check` met the
-        # bar (3 seeds each, one draw; numbers in the README). Round 18: 13 of 15, after a fix
-        # to the stress_oct4_500 task's motif ranking, not to this recipe. Round 21: the first
-        # stage is capped at the whole network's 32 epochs (was 8), so the recipe's early stopping
-        # ends it: at 8 its best epoch was its last in nearly every run of every task, i.e. the
-        # cap stopped it while it was still improving; 14 of 15 stress rows meet the bar.
+        # The training recipe of issue 10 (`baselines.train` says what each setting does and why;
+        # `baselines.warmstart` why every run starts from a warm-started first stage). Until
+        # issue 10 this profile trained at most 20 epochs with patience 3 on val_loss and no
+        # shift, and its CNNs stayed at chance on small and 400 bp tasks. Each later change
+        # (32-epoch cap, restarts below the 0.75 gate, warm start, the 10 bp shift, the first
+        # stage capped at 32 instead of 8) with its paired numbers: docs/history/training-recipe.md.
         training={
             "epochs": 32,
             "batch_size": 64,

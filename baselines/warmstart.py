@@ -18,7 +18,7 @@ The 3-seed check of the recipe: `docs/fidelity_check.md`.
 How long the probe trains: until the recipe's early stopping ends it, capped at the default
 profile's `first_stage_epochs` (32, the whole network's cap). Until round 21 the cap was 8, and the
 probe's best epoch was its last in nearly every run of every task (the paired check of the
-change is in the README).
+change is in docs/history/training-recipe.md).
 
 The *first stage* is every layer from the input up to the first pooling (or
 flattening) layer: Basset conv1 (k19), Beluga conv1-conv2 (k8, k8), Shallow
