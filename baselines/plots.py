@@ -66,11 +66,12 @@ def check_figure(rows: list, path: Path, min_auroc: float = MIN_AUROC, gaps: dic
     gkm = {r.task: sum(r.aurocs) / len(r.aurocs) for r in rows if r.arch == "gkmsvm" and r.aurocs}
     width = 0.8 / max(len(archs), 1)
     gaps = gap_intervals(rows) if gaps is None else gaps
+    fig_width = max(4.8, 1.6 + 1.3 * len(tasks))  # room for the legend when there are few tasks
     if gaps:
-        fig, (axis, gap_axis) = plt.subplots(2, 1, figsize=(1.6 + 1.3 * len(tasks), 6.6), sharex=True,
+        fig, (axis, gap_axis) = plt.subplots(2, 1, figsize=(fig_width, 6.6), sharex=True,
                                              gridspec_kw={"height_ratios": [3, 2]})
     else:
-        fig, axis = plt.subplots(figsize=(1.6 + 1.3 * len(tasks), 3.8))
+        fig, axis = plt.subplots(figsize=(fig_width, 3.8))
     ceiling = {r.task: r.ceiling for r in rows if not math.isnan(r.ceiling)}
     kmer = {r.task: r.kmer for r in rows if not math.isnan(r.kmer)}
     for i, task in enumerate(tasks):

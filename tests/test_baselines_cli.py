@@ -103,3 +103,41 @@ def test_check_figure_draws_every_seed(tmp_path):
             Row("stress_oct4_500", "beluga", [0.5, 0.6])]
     path = check_figure(rows, tmp_path / "check.png")
     assert path.stat().st_size > 1000 and path.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_draws_meeting_bar_counts_the_three_seed_draws_that_would_pass():
+    from baselines.check import Row, draws_meeting_bar
+
+    # stress task, bar = 0.86 - 0.02: only the draw without the 0.70 seed passes
+    stress = Row("stress_oct4_500", "basset", [0.85, 0.85, 0.85, 0.70])
+    assert draws_meeting_bar(stress, 0.86, default_task=False) == (0.25, 4)
+    # a default task also needs SD <= 0.02: a draw holding the 0.95 seed has SD 0.029 and fails
+    default = Row("oct4", "basset", [0.90, 0.90, 0.90, 0.95])
+    assert draws_meeting_bar(default, 0.85, default_task=True) == (0.25, 4)
+    assert draws_meeting_bar(default, 0.85, default_task=False) == (1.0, 4)
+    assert draws_meeting_bar(Row("oct4", "basset", [0.9, 0.9, 0.9]), 0.85, True) is None  # one draw only
+    assert draws_meeting_bar(Row("oct4", "gkmsvm", [0.9] * 5), 0.9, True) is None
+
+
+def test_check_table_adds_the_draws_column_only_with_more_than_three_seeds():
+    from baselines.check import Row, format_table
+
+    gkm = Row("stress_oct4_500", "gkmsvm", [0.86, 0.86, 0.86], [1] * 3, [0] * 3)
+    three = format_table([Row("stress_oct4_500", "basset", [0.85, 0.85, 0.85], [1] * 3, [5] * 3), gkm], gaps={})
+    assert "draws meeting the bar" not in three
+    four = format_table([Row("stress_oct4_500", "basset", [0.85, 0.85, 0.85, 0.70], [1] * 4, [5] * 4), gkm], gaps={})
+    header, rule, basset, gkm_row = four.splitlines()
+    assert header.endswith("| 3-seed draws meeting the bar |") and rule.count("---") == header.count("|") - 1
+    assert basset.endswith("| 25% of 4 |") and gkm_row.endswith("| - |")
+
+
+def test_seed_lists_take_ranges_and_reject_what_they_cannot_read():
+    import pytest
+
+    from baselines.cli import _seed_list
+
+    assert _seed_list("0-3,7", "--seeds") == [0, 1, 2, 3, 7]
+    assert _seed_list("0,1,2", "--seeds") == [0, 1, 2]
+    for bad in ("3-1", "a", "1,1", "", "-2", "0-"):
+        with pytest.raises(ValueError, match="--seeds"):
+            _seed_list(bad, "--seeds")
