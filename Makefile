@@ -13,7 +13,7 @@ STAMP  := $(VENV)/.installed
 
 help:
 	@echo "make run        default profile end to end -> results/, leaderboard.md, docs/figures/"
-	@echo "make replicate  the default grid with seeds 3-5, findings side by side with the board's (seeds 0-2)"
+	@echo "make replicate  the default grid with seeds 3-5; findings over every 3-seed draw of 0-5, and side by side with the board's"
 	@echo "make test       tests of the suite + smoke-profile benchmark (CI runs this)"
 	@echo "make test-fast  tests without the slow tier"
 	@echo "make bench      every method vs its floor -> docs/speed.json + README table; model training times"
@@ -39,10 +39,13 @@ JOBS ?= 2
 run: $(STAMP)
 	$(PY) -m pytest benchmark -p no:randomly -p no:cacheprovider --profile default -n $(JOBS) --dist loadgroup -q -rfE
 
-# A second draw of every model: exits 1 if a firm verdict of the board does not replicate.
+# A second draw of every model: prints each finding's verdicts over the 20 three-seed draws of
+# seeds 0-5, then exits 1 if a firm verdict of the board (seeds 0-2) does not replicate on 3-5.
+REPLICATION_RESULTS = $$($(PY) -c 'from benchmark.session import default_results_dir as d; print(d("replication"))')
 replicate: $(STAMP)
 	$(PY) -m pytest benchmark -p no:randomly -p no:cacheprovider --profile replication -n $(JOBS) --dist loadgroup -q -rfE --no-leaderboard
-	$(PY) -m benchmark.findings results:0,1,2 "$$($(PY) -c 'from benchmark.session import default_results_dir as d; print(d("replication"))'):3,4,5"
+	$(PY) -m benchmark.draws results "$(REPLICATION_RESULTS)"
+	$(PY) -m benchmark.findings results:0,1,2 "$(REPLICATION_RESULTS):3,4,5"
 
 # The suite's tests run on $(JOBS) xdist workers too (each TensorFlow process computes on one thread).
 test: $(STAMP)

@@ -273,7 +273,7 @@ def evaluate_all(records: list[dict], default_threshold: float = tables.FIDELITY
     for row in rows:
         for result in row["views"].values():
             result["verdict"] = verdict(result, row["expect"])
-            if row["expect"] != "close" and _firm(result["verdict"]):
+            if row["expect"] != "close" and firm_verdict(result["verdict"]):
                 result["verdict"] += fragile_note(result)
             if result.get("holm_above") and result.get("holm_below") and row["expect"] != "close":
                 result["verdict"] += f"; models disagree ({result['holm_above']} above, {result['holm_below']} below, Holm)"
@@ -302,7 +302,7 @@ def _holm_per_unit(results: list[dict]) -> None:
         res["n_per_unit_tests"] = len(entries)
 
 
-def _firm(verdict_text: str) -> str | None:
+def firm_verdict(verdict_text: str) -> str | None:
     """The part of a verdict that must replicate: "reproduced" or "opposite" (None for anything weaker)."""
     if "fragile" in verdict_text:
         return None
@@ -327,7 +327,7 @@ def compare_runs(runs: dict[str, list[dict]], view: tuple = VIEWS[0]) -> tuple[l
             res = evaluated[run][finding]
             effect = f"{res['effect']:+.3f} [{res['ci_low']:+.3f}, {res['ci_high']:+.3f}] " if np.isfinite(res.get("effect", np.nan)) else ""
             cells.append(effect + res["verdict"])
-            firm.add(_firm(res["verdict"]))
+            firm.add(firm_verdict(res["verdict"]))
         if firm - {None} and len(firm) > 1:
             unstable.append(finding)
         rows.append(cells)

@@ -366,8 +366,8 @@ def test_a_verdict_one_model_can_overturn_is_fragile_and_not_firm():
     assert stats.survives_dropping_any_model(one_against) == brute
     result = {"p_value": 2 / 64, "unit_means": six_agree, "effect": 0.04, "n_units": 6, "note": ""}
     text = findings.verdict(result, "greater") + findings.fragile_note(result)
-    assert text.startswith("reproduced, fragile") and findings._firm(text) is None
-    assert findings._firm("reproduced; models disagree (1 above, 2 below, Holm)") == "reproduced"
+    assert text.startswith("reproduced, fragile") and findings.firm_verdict(text) is None
+    assert findings.firm_verdict("reproduced; models disagree (1 above, 2 below, Holm)") == "reproduced"
 
 
 def test_an_unchanged_board_is_kept_and_any_changed_input_or_output_renders_again(results_dir, tmp_path, monkeypatch):
