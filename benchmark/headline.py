@@ -140,7 +140,10 @@ def findings_section(rows: list[dict], pages: dict[str, str]) -> list[str]:
             "views. Per-model differences, "
             f"sequence-level tests (Holm-corrected) and every view: [findings in detail]({pages['findings']}).", "",
             md_table(body, ["id", "finding (paper): a vs b", "effect a − b [95% CI]", "models a>b / a<b",
-                            "p (model level)", "verdict", "other views"]), ""]
+                            "p (model level)", "verdict", "other views"]), "",
+            "Whether a verdict depends on which seeds were trained: `make replicate` trains seeds 3-5 and counts each "
+            "verdict over the 20 three-seed draws of seeds 0-5 (`python -m benchmark.draws`), last written to "
+            "`docs/findings_over_seed_draws.md` in the motifbench checkout.", ""]
 
 
 def position_section(records: list[dict], pages: dict[str, str], n_boot: int = 300) -> list[str]:

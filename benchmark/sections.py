@@ -228,7 +228,8 @@ def fidelity_summary(rows: list[dict]) -> list[str]:
             "The same check on small and 400 bp stress tasks (not on the board), beside a 6-mer logistic regression "
             "and the planted-motif ceiling, with each row's gap to gkm-SVM and its 95% interval over models and test "
             "sequences (how well the test split resolves the gap): `python -m baselines check --tasks default,stress`, "
-            "last written to `docs/fidelity_check.md` in the motifbench checkout.", ""]
+            "last written to `docs/fidelity_check.md` in the motifbench checkout. Given more seeds (`--seeds 0-23`) "
+            "it also says how often a three-seed draw meets the bar (e.g. `docs/fidelity_check_stress_oct4_500_24_seeds.md`).", ""]
 
 
 def sanity_section(records: list[dict]) -> list[str]:
