@@ -33,6 +33,8 @@ from benchmark.results import load_all
 
 #: Verdict classes, in the order the table shows them.
 CLASSES = ("reproduced", "opposite", "fragile", "neither")
+#: Seeds per draw: the board's three (as `baselines.check.DRAW_SIZE` for the fidelity bar).
+DRAW_SIZE = 3
 
 
 def verdict_class(verdict_text: str) -> str:
@@ -60,7 +62,7 @@ def pool(runs: dict[str, list[dict]]) -> list[dict]:
     return [r for records in runs.values() for r in records]
 
 
-def verdicts_over_draws(records: list[dict], draw_size: int = 3,
+def verdicts_over_draws(records: list[dict], draw_size: int = DRAW_SIZE,
                         view: tuple = findings.VIEWS[0]) -> tuple[list[tuple[int, ...]], dict[str, list[str]]]:
     """Evaluate every finding on each `draw_size`-subset of the records' seeds.
 
@@ -97,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("runs", nargs="+", type=Path, metavar="DIR",
                         help="results directories of the same grid with disjoint seeds, e.g. results <cache>/results-replication")
-    parser.add_argument("--draw-size", type=int, default=3, help="seeds per draw (default: %(default)s, as on the board)")
+    parser.add_argument("--draw-size", type=int, default=DRAW_SIZE, help="seeds per draw (default: %(default)s, as on the board)")
     parser.add_argument("--markdown", type=Path, default=None, metavar="PATH",
                         help="also write the table, with the command that made it, to this Markdown file")
     args = parser.parse_args(argv)
@@ -108,7 +110,10 @@ def main(argv: list[str] | None = None) -> int:
         for directory in args.runs:
             if not directory.is_dir():
                 raise ValueError(f"{directory} is not a results directory")
-            loaded[str(directory)] = load_all(directory)[0]
+            loaded[str(directory)], problems = load_all(directory)
+            if problems:  # an unusable file is left out of every draw: say so rather than count silently
+                print(f"warning: {len(problems)} unusable result file(s) in {directory} left out, e.g. {problems[0]}",
+                      file=sys.stderr)
         draws, verdicts = verdicts_over_draws(pool(loaded), args.draw_size)
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
