@@ -66,6 +66,11 @@ VIEW_LABELS = {
 DL = ("deeplift_rescale", "shuffle20", None)
 GXI = ("grad_x_input", "none", None)
 IG = ("integrated_gradients", "shuffle20", {"steps": 20})
+# DeepLIFT Rescale as shap computes it: the same rule on every ReLU, but a MaxPool rule that sums to
+# f(x) - f(ref), where deeplift's gradient rule does not (tests/test_methods_deeplift.py)
+DEEPSHAP = ("deepshap", "shuffle20", None)
+DEEPSHAP_NOTE = ("DeepLIFT Rescale computed by DeepSHAP (shap; sums to f(x) − f(ref) through max-pooling; "
+                 "not the paper's implementation)")
 
 
 def view_key(view: tuple) -> str:
@@ -127,11 +132,11 @@ def kernel_units(records, method: str, view: tuple, short: str = "basset_k8", lo
     return out
 
 
-def gkm_units(records, view: tuple) -> dict[str, np.ndarray]:
+def gkm_units(records, view: tuple, cnn_arm: tuple = DL) -> dict[str, np.ndarray]:
     """Per (realistic task, seed): GkmExplain on the gkm-SVM minus the mean over that task and seed's CNNs of
-    DeepLIFT Rescale (shuffle20), per sequence scored by both."""
+    `cnn_arm` (DeepLIFT Rescale, shuffle20, by default), per sequence scored by both."""
     gkm = _values([r for r in _select(records, "gkmexplain") if tables.is_realistic(r)], view)
-    cnn = _values([r for r in _select(records, *DL) if _keras_realistic(r)], view)
+    cnn = _values([r for r in _select(records, *cnn_arm) if _keras_realistic(r)], view)
     out = {}
     for (task, model, seed), vg in sorted(gkm.items()):
         models = [v for (t, m, s), v in cnn.items() if t == task and s == seed]
@@ -219,8 +224,11 @@ def _definitions() -> list[dict]:
          "deeplift_rescale shuffle50", "deeplift_rescale shuffle20", same(("deeplift_rescale", "shuffle50", None), DL), "close"),
         ("F2a", "DeepLIFT with shuffled references at or above Integrated Gradients with the same references",
          "deeplift_rescale shuffle20", "integrated_gradients shuffle20 (20 steps)", same(DL, IG), "not_less"),
+        ("F2a'", f"same, with {DEEPSHAP_NOTE}",
+         "deepshap shuffle20", "integrated_gradients shuffle20 (20 steps)", same(DEEPSHAP, IG), "not_less"),
         ("F2b", "DeepLIFT with shuffled references at or above grad x input",
          "deeplift_rescale shuffle20", "grad_x_input", same(DL, GXI), "not_less"),
+        ("F2b'", f"same, with {DEEPSHAP_NOTE}", "deepshap shuffle20", "grad_x_input", same(DEEPSHAP, GXI), "not_less"),
         ("F2c", "Integrated Gradients (shuffled references) can do worse than grad x input",
          "integrated_gradients shuffle20 (20 steps)", "grad_x_input", same(IG, GXI), "less"),
         ("F4", "DeepLIFT RevealCancel and Rescale are close",
@@ -244,6 +252,10 @@ def _definitions() -> list[dict]:
                 "a": "gkmexplain on gkmsvm", "b": "deeplift_rescale shuffle20, mean over the CNNs",
                 "units": lambda records, view: gkm_units(records, view), "expect": "not_less", "kind": "paired",
                 "scope": "realistic tasks with a gkm-SVM; unit: task x seed"})
+    out.append({"name": "F5'", "claim": f"same, with {DEEPSHAP_NOTE}",
+                "a": "gkmexplain on gkmsvm", "b": "deepshap shuffle20, mean over the CNNs",
+                "units": lambda records, view: gkm_units(records, view, cnn_arm=DEEPSHAP), "expect": "not_less",
+                "kind": "paired", "scope": "realistic tasks with a gkm-SVM; unit: task x seed"})
     return out
 
 
@@ -278,6 +290,32 @@ def evaluate_all(records: list[dict], default_threshold: float = tables.FIDELITY
             if result.get("holm_above") and result.get("holm_below") and row["expect"] != "close":
                 result["verdict"] += f"; models disagree ({result['holm_above']} above, {result['holm_below']} below, Holm)"
     return rows
+
+
+def implementation_gap(records: list[dict], view: tuple = VIEWS[0],
+                       default_threshold: float = tables.FIDELITY_THRESHOLD) -> dict | None:
+    """How far deeplift's Rescale sits from DeepSHAP's on the same models, and whether its convergence error explains it.
+
+    Per model in F2a's scope (gated), the mean per-sequence auPRC difference
+    deeplift_rescale − deepshap (both shuffle20) and deeplift_rescale's stored
+    convergence error. Returns n, n_below (models where deeplift is lower),
+    mean_gap, and the Spearman correlation (rho, p) across models between the
+    two; None when fewer than 3 models have both.
+    """
+    kept, _ = tables.gate(tables.ok_records(records), default_threshold)
+    gaps = same_model_units(kept, DL, DEEPSHAP, view)
+    errors = {}
+    for r in _select([r for r in kept if _keras_realistic(r)], *DL):
+        error = r.get("convergence_error")
+        if error is not None and np.isfinite(error):
+            errors.setdefault("{}-{}-s{}".format(*tables.group_key(r)), float(error))
+    labels = sorted(k for k in set(gaps) & set(errors) if len(gaps[k]))
+    if len(labels) < 3:
+        return None
+    gap = np.array([np.mean(gaps[k]) for k in labels])
+    rho, p = sps.spearmanr([errors[k] for k in labels], gap)
+    return {"n": len(labels), "n_below": int((gap < 0).sum()), "mean_gap": float(gap.mean()),
+            "rho": float(rho), "p": float(p)}
 
 
 def _two_sample(records: list[dict], gradcam: str, view: tuple) -> dict:

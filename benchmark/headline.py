@@ -118,7 +118,18 @@ def gate_section(records: list[dict], pages: dict[str, str]) -> list[str]:
             md_table(rows, ["task", "model", "seed", "why"]), ""]
 
 
-def findings_section(rows: list[dict], pages: dict[str, str]) -> list[str]:
+def implementation_sentence(gap: dict | None) -> str:
+    """One sentence on deeplift vs DeepSHAP (the primed companion findings), from `findings.implementation_gap`."""
+    if gap is None:
+        return ""
+    return ("Primed ids (F2a', F2b', F5') repeat a finding with DeepSHAP as the DeepLIFT arm: the same Rescale rule, "
+            "but summing to f(x) − f(ref) through max-pooling, where the deeplift package's MaxPool rule (the "
+            f"gradient, its only one) does not. On these models deeplift_rescale is below deepshap on {gap['n_below']} of "
+            f"{gap['n']} (mean {gap['mean_gap']:+.3f} auPRC); across models, a deeplift cell's convergence error and "
+            f"its gap to deepshap have Spearman ρ = {gap['rho']:+.2f} (p {fp(gap['p'])}).")
+
+
+def findings_section(rows: list[dict], pages: dict[str, str], gap: dict | None = None) -> list[str]:
     paper = findings.view_key(findings.VIEWS[0])
     body = []
     for row in rows:
@@ -141,6 +152,7 @@ def findings_section(rows: list[dict], pages: dict[str, str]) -> list[str]:
             f"sequence-level tests (Holm-corrected) and every view: [findings in detail]({pages['findings']}).", "",
             md_table(body, ["id", "finding (paper): a vs b", "effect a − b [95% CI]", "models a>b / a<b",
                             "p (model level)", "verdict", "other views"]), "",
+            *([implementation_sentence(gap), ""] if gap else []),
             "Whether a verdict depends on which seeds were trained: `make replicate` trains seeds 3-5 and counts each "
             "verdict over the 20 three-seed draws of seeds 0-5 (`python -m benchmark.draws`), last written to "
             "`docs/findings_over_seed_draws.md` in the motifbench checkout.", ""]

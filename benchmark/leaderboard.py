@@ -68,7 +68,7 @@ def render_all(records: list[dict], problems: list[str] | None = None, results_l
     main += headline.gate_section(records, links)
     if figures_prefix:
         main += [f"![overall auPRC]({figures_prefix}/overall_auprc.png)", ""]
-    main += headline.findings_section(finding_rows, links)
+    main += headline.findings_section(finding_rows, links, findings.implementation_gap(records))
     main += headline.position_section(records, links)
     main += ["## More", "", *[f"- [{text}]({links[name]})" for name, text in PAGES.items()], ""]
     data = tables.dataset_rows(records)

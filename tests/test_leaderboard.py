@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from benchmark import findings, leaderboard, metrics, results, tables
+from benchmark import findings, headline, leaderboard, metrics, results, tables
 from benchmark.results import Cell
 
 N, L = 40, 50
@@ -135,6 +135,43 @@ def test_findings_verdicts_follow_the_data(results_dir):
     # per-model sequence-level tests are Holm-adjusted over the view's whole family
     units = f3a["per_unit"]
     assert all(u["p_holm"] >= u["p_sequence"] for u in units if np.isfinite(u["p_sequence"]))
+
+
+def test_deepshap_companions_read_deepshap_cells_not_deeplift(results_dir):
+    """F2b' is F2b with DeepSHAP as the DeepLIFT arm: here DeepSHAP is worse than grad x input, DeepLIFT better."""
+    paper_view = "observed/all_hits/abs"
+    records, _ = results.load_all(results_dir)
+    before = {row["name"]: row for row in findings.evaluate_all(records)}
+    assert before["F2b'"]["views"][paper_view]["verdict"] == "not measured"  # no DeepSHAP cells yet
+    mask = _truth(1)
+    for model_seed in range(N_MODELS):
+        results.save(results_dir, *_record("oct4", "basset", "deepshap", "shuffle20", 0.3, mask, 900 + model_seed,
+                                           model_seed=model_seed))
+    records, _ = results.load_all(results_dir)
+    rows = {row["name"]: row for row in findings.evaluate_all(records)}
+    assert rows["F2b"]["views"][paper_view]["verdict"].startswith("reproduced")
+    companion = rows["F2b'"]["views"][paper_view]
+    assert companion["verdict"].startswith("opposite") and companion["n_units"] == N_MODELS
+    assert rows["F2b'"]["a"] == "deepshap shuffle20" and "not the paper's implementation" in rows["F2b'"]["claim"]
+
+
+def test_implementation_gap_follows_the_convergence_error(tmp_path):
+    """deeplift cells that miss summation-to-delta by more sit further below DeepSHAP: a negative rank correlation."""
+    mask = _truth(1)
+    for model_seed in range(N_MODELS):
+        error = 0.05 * (model_seed + 1)
+        cell, record = _record("oct4", "basset", "deeplift_rescale", "shuffle20", 3.0 - 4 * error, mask, 10 + model_seed,
+                               model_seed=model_seed)
+        record["convergence_error"] = error
+        results.save(tmp_path, cell, record)
+        results.save(tmp_path, *_record("oct4", "basset", "deepshap", "shuffle20", 3.0, mask, 10 + model_seed,
+                                        model_seed=model_seed))
+    records, _ = results.load_all(tmp_path)
+    gap = findings.implementation_gap(records)
+    assert gap["n"] == N_MODELS and gap["n_below"] >= N_MODELS - 1 and gap["mean_gap"] < 0
+    assert gap["rho"] < -0.8
+    assert "Spearman ρ = -" in headline.implementation_sentence(gap)
+    assert findings.implementation_gap(records[:2]) is None  # too few models to say anything
 
 
 def test_verdict_rules():
