@@ -347,6 +347,12 @@ def test_compare_runs_flags_firm_verdicts_that_do_not_replicate(results_dir):
     assert findings.main([str(results_dir), f"{results_dir}:0,1,2"]) in (0, 1)
 
 
+def test_findings_cli_names_unusable_files_it_leaves_out(results_dir, capsys):
+    next(results_dir.rglob("*.json")).write_text("{ not json")
+    findings.main([str(results_dir)])
+    assert "warning: 1 unusable result file(s)" in capsys.readouterr().err
+
+
 def test_readme_block_is_replaced_between_markers_only():
     text = f"intro\n{leaderboard.README_BEGIN}\nold claim\n{leaderboard.README_END}\noutro\n"
     got = leaderboard.replace_readme_block(text, ["new", "rows"])
