@@ -36,6 +36,8 @@ PADDINGS = ("same", "valid")
 #: exp(x) on the first conv layer's output makes its filters more PWM-like and
 #: raised attribution AUPR on synthetic motif data). Deeper layers are always ReLU.
 FIRST_ACTIVATIONS = ("relu", "exponential")
+#: Parameters that take one of a few values, checked by `check_params`.
+CHOICES = {"pooling": POOLINGS, "padding": PADDINGS, "first_activation": FIRST_ACTIVATIONS}
 
 
 def arch_kind(name: str) -> str:
@@ -75,7 +77,11 @@ def build_network(name: str, sequence_length: int, **params):
 
 
 def check_params(name: str, params: dict) -> None:
-    """Raise ValueError if `params` holds a key architecture `name` does not take."""
+    """Raise ValueError if `params` holds a key architecture `name` does not take, or a choice it does not offer.
+
+    Checked before anything is built, so a run file with ``pooling = "avg"`` fails at collection,
+    not once per cell.
+    """
     valid = arch_defaults(name)
     unknown = sorted(set(params) - set(valid))
     if unknown:
@@ -83,6 +89,9 @@ def check_params(name: str, params: dict) -> None:
             f"unknown parameter(s) {', '.join(map(repr, unknown))} for architecture {name!r}; "
             f"valid parameters: {', '.join(sorted(valid))}"
         )
+    for param, choices in CHOICES.items():
+        if param in params and params[param] not in choices:
+            raise ValueError(f"{name}: {param} must be one of {choices}, got {params[param]!r}")
 
 
 def conv_layer_names(network) -> list[str]:

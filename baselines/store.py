@@ -70,6 +70,7 @@ def resolve_settings(arch: str, profile: str = "default", **overrides) -> tuple[
                 f"unknown parameter {name!r} for architecture {arch!r}; valid parameters: "
                 f"{', '.join(sorted(params))}" + (f"; training settings: {', '.join(sorted(set(training) | set(OPTIONAL_TRAINING)))}" if training else "")
             )
+    check_params(arch, params)  # the values too: an unknown pooling fails here, before any cell
     return params, training
 
 

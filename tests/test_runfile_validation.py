@@ -55,6 +55,7 @@ def test_a_valid_run_file_with_a_relative_spec_path(tmp_path):
     ('tasks = ["nowhere/t.toml"]\n' + SMOKE_MODELS, r"field 'tasks': task spec 'nowhere/t.toml' .* does not exist"),
     ('tasks = ["smoke"]\n[[models]]\nid = "b"\narch = "baset"\n', r"model 'b': field 'arch' = 'baset': unknown architecture \(did you mean 'basset'\?\)"),
     ('tasks = ["smoke"]\n[[models]]\narch = "basset"\noverrides = { kernel_wdth = 8 }\n', r"model 'basset': field 'overrides': unknown parameter 'kernel_wdth'"),
+    ('tasks = ["smoke"]\n[[models]]\narch = "basset"\noverrides = { pooling = "avg" }\n', r"model 'basset': field 'overrides': basset: pooling must be one of \('max', 'average'\), got 'avg'"),
     ('tasks = ["smoke"]\nmethods = ["deeplift_rescal"]\n' + SMOKE_MODELS, r"field 'methods': unknown method 'deeplift_rescal' \(did you mean 'deeplift_rescale'\?\)"),
     ('tasks = ["smoke"]\nreferences = ["shufle20"]\n' + SMOKE_MODELS, r"field 'references': unknown reference 'shufle20' \(did you mean 'shuffle20'\?\)"),
     ('tasks = ["smoke"]\nn_eval = 60\n' + SMOKE_MODELS, r"field 'n_eval' = 60 \(keras models\) is larger than the eval pool of task 'smoke': at most 50"),
