@@ -299,8 +299,9 @@ def implementation_gap(records: list[dict], view: tuple = VIEWS[0],
     Per model in F2a's scope (gated), the mean per-sequence auPRC difference
     deeplift_rescale − deepshap (both shuffle20) and deeplift_rescale's stored
     convergence error. Returns n, n_below (models where deeplift is lower),
-    mean_gap, and the Spearman correlation (rho, p) across models between the
-    two; None when fewer than 3 models have both.
+    mean_gap, max_error, and the Spearman correlation (rho, p) across models
+    between the two (NaN when either is constant, e.g. no max-pooling: every
+    error 0); None when fewer than 3 models have both.
     """
     kept, _ = tables.gate(tables.ok_records(records), default_threshold)
     gaps = same_model_units(kept, DL, DEEPSHAP, view)
@@ -313,9 +314,10 @@ def implementation_gap(records: list[dict], view: tuple = VIEWS[0],
     if len(labels) < 3:
         return None
     gap = np.array([np.mean(gaps[k]) for k in labels])
-    rho, p = sps.spearmanr([errors[k] for k in labels], gap)
+    error = np.array([errors[k] for k in labels])
+    rho, p = sps.spearmanr(error, gap) if np.ptp(error) > 0 and np.ptp(gap) > 0 else (np.nan, np.nan)
     return {"n": len(labels), "n_below": int((gap < 0).sum()), "mean_gap": float(gap.mean()),
-            "rho": float(rho), "p": float(p)}
+            "max_error": float(error.max()), "rho": float(rho), "p": float(p)}
 
 
 def _two_sample(records: list[dict], gradcam: str, view: tuple) -> dict:
@@ -354,7 +356,7 @@ def compare_runs(runs: dict[str, list[dict]], view: tuple = VIEWS[0]) -> tuple[l
     """Findings of several runs side by side: (rows [id, "effect [CI] verdict" per run], ids whose firm verdicts differ).
 
     A finding is flagged when one run calls it reproduced or opposite and
-    another does not give the same firm verdict.
+    another that measured it does not give the same firm verdict.
     """
     evaluated = {name: {row["name"]: row["views"][view_key(view)] for row in evaluate_all(records)} for name, records in runs.items()}
     names = [row["name"] for row in _definitions()]
@@ -365,7 +367,8 @@ def compare_runs(runs: dict[str, list[dict]], view: tuple = VIEWS[0]) -> tuple[l
             res = evaluated[run][finding]
             effect = f"{res['effect']:+.3f} [{res['ci_low']:+.3f}, {res['ci_high']:+.3f}] " if np.isfinite(res.get("effect", np.nan)) else ""
             cells.append(effect + res["verdict"])
-            firm.add(firm_verdict(res["verdict"]))
+            if res["verdict"] != "not measured":  # a grid without the cells neither confirms nor contradicts
+                firm.add(firm_verdict(res["verdict"]))
         if firm - {None} and len(firm) > 1:
             unstable.append(finding)
         rows.append(cells)

@@ -125,8 +125,11 @@ def implementation_sentence(gap: dict | None) -> str:
     return ("Primed ids (F2a', F2b', F5') repeat a finding with DeepSHAP as the DeepLIFT arm: the same Rescale rule, "
             "but summing to f(x) − f(ref) through max-pooling, where the deeplift package's MaxPool rule (the "
             f"gradient, its only one) does not. On these models deeplift_rescale is below deepshap on {gap['n_below']} of "
-            f"{gap['n']} (mean {gap['mean_gap']:+.3f} auPRC); across models, a deeplift cell's convergence error and "
-            f"its gap to deepshap have Spearman ρ = {gap['rho']:+.2f} (p {fp(gap['p'])}).")
+            f"{gap['n']} (mean {gap['mean_gap']:+.3f} auPRC); " + (
+                f"across models, a deeplift cell's convergence error and its gap to deepshap have Spearman "
+                f"ρ = {gap['rho']:+.2f} (p {fp(gap['p'])})." if np.isfinite(gap["rho"]) else
+                f"deeplift's convergence error is at most {gap['max_error']:.3g} on every model, so there is no "
+                "rank correlation to compute."))
 
 
 def findings_section(rows: list[dict], pages: dict[str, str], gap: dict | None = None) -> list[str]:

@@ -172,6 +172,12 @@ def test_implementation_gap_follows_the_convergence_error(tmp_path):
     assert gap["rho"] < -0.8
     assert "Spearman ρ = -" in headline.implementation_sentence(gap)
     assert findings.implementation_gap(records[:2]) is None  # too few models to say anything
+    for r in records:  # no max-pooling: deeplift sums to delta everywhere
+        if r["cell"]["method"] == "deeplift_rescale":
+            r["convergence_error"] = 0.0
+    flat = findings.implementation_gap(records)
+    assert np.isnan(flat["rho"]) and flat["max_error"] == 0.0
+    assert "no rank correlation" in headline.implementation_sentence(flat)
 
 
 def test_verdict_rules():
@@ -344,6 +350,9 @@ def test_compare_runs_flags_firm_verdicts_that_do_not_replicate(results_dir):
     assert "F3a" in unstable
     same_rows, same_unstable = findings.compare_runs({"a": records, "b": records})
     assert same_unstable == [] and same_rows[0][1] == same_rows[0][2]
+    # a run without the F3a cells at all neither confirms nor contradicts it
+    without = [r for r in records if r["cell"]["method"] != "deeplift_rescale"]
+    assert "F3a" not in findings.compare_runs({"a": records, "b": without})[1]
     assert findings.main([str(results_dir), f"{results_dir}:0,1,2"]) in (0, 1)
 
 
