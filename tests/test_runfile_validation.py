@@ -31,6 +31,13 @@ def test_builtin_profiles_are_run_files_and_default_has_three_seeds():
     assert profiles.get_profile("smoke").fidelity_threshold == 0.75  # the default threshold
 
 
+@pytest.mark.parametrize("path", sorted((REPO / "docs" / "runs").glob("*.toml")), ids=lambda p: p.stem)
+def test_documented_run_files_still_validate(path):
+    """The run files docs/ points to (controls, before/after grids) must keep running as the code moves."""
+    profile = prepare(read_run(path))
+    assert profile.tasks and profile.models
+
+
 def test_a_valid_run_file_with_a_relative_spec_path(tmp_path):
     (tmp_path / "specs").mkdir()
     (tmp_path / "specs" / "mine.toml").write_text(
