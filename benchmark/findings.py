@@ -37,6 +37,12 @@ with the mean of the CNNs of that task and seed (unit: task x seed, so no
 gkm-SVM value counts more than once); F1c compares two groups of models
 (simplified vs realistic tasks) with a Mann-Whitney U test over model means.
 
+A primed id is a companion of the finding it follows, not one of the paper's:
+F3b' swaps the paper's reference for each sequence's own composition, and
+F2a', F2b', F5' take DeepSHAP as the DeepLIFT arm (the same Rescale rule, with
+a MaxPool rule that sums to delta; `implementation_gap` measures how far the
+two implementations sit apart on the same models).
+
 Models below the fidelity gate (`tables.gate`) are left out. Each finding is
 evaluated under the views in `VIEWS`.
 """
