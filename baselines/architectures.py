@@ -127,14 +127,11 @@ def _stack(
     `initializer` is used for the kernels of the conv and hidden dense layers;
     `first_activation` is conv1's activation (see `FIRST_ACTIVATIONS`).
     """
-    if pooling not in POOLINGS:
-        raise ValueError(f"{arch}: pooling must be one of {POOLINGS}, got {pooling!r}")
-    if padding not in PADDINGS:
-        raise ValueError(f"{arch}: padding must be one of {PADDINGS}, got {padding!r}")
+    for param, value in (("pooling", pooling), ("padding", padding), ("first_activation", first_activation)):
+        if value not in CHOICES[param]:
+            raise ValueError(f"{arch}: {param} must be one of {CHOICES[param]}, got {value!r}")
     if not 0.0 <= dropout < 1.0:
         raise ValueError(f"{arch}: dropout must be in [0, 1), got {dropout!r}")
-    if first_activation not in FIRST_ACTIVATIONS:
-        raise ValueError(f"{arch}: first_activation must be one of {FIRST_ACTIVATIONS}, got {first_activation!r}")
     _check_length(arch, sequence_length, blocks, padding)
     pool_layer = keras.layers.MaxPooling1D if pooling == "max" else keras.layers.AveragePooling1D
     layers = [keras.layers.Input(shape=(sequence_length, 4), name="onehot")]

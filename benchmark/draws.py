@@ -29,7 +29,7 @@ from collections import Counter
 from pathlib import Path
 
 from benchmark import findings
-from benchmark.results import load_all
+from benchmark.results import load_all, warn_unusable
 
 #: Verdict classes, in the order the table shows them.
 CLASSES = ("reproduced", "opposite", "fragile", "neither")
@@ -111,9 +111,7 @@ def main(argv: list[str] | None = None) -> int:
             if not directory.is_dir():
                 raise ValueError(f"{directory} is not a results directory")
             loaded[str(directory)], problems = load_all(directory)
-            if problems:  # an unusable file is left out of every draw: say so rather than count silently
-                print(f"warning: {len(problems)} unusable result file(s) in {directory} left out, e.g. {problems[0]}",
-                      file=sys.stderr)
+            warn_unusable(directory, problems)  # left out of every draw: say so rather than count silently
         draws, verdicts = verdicts_over_draws(pool(loaded), args.draw_size)
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)

@@ -384,9 +384,8 @@ def compare_runs(runs: dict[str, list[dict]], view: tuple = VIEWS[0]) -> tuple[l
 def main(argv: list[str] | None = None) -> int:
     """Print the findings of one or more results directories (or seed subsets of one) side by side."""
     import argparse  # noqa: PLC0415
-    import sys  # noqa: PLC0415
 
-    from benchmark.results import load_all  # noqa: PLC0415
+    from benchmark.results import load_all, warn_unusable  # noqa: PLC0415
     from benchmark.sections import md_table  # noqa: PLC0415
 
     parser = argparse.ArgumentParser(prog="python -m benchmark.findings", description=main.__doc__)
@@ -397,9 +396,7 @@ def main(argv: list[str] | None = None) -> int:
     for spec in args.runs:
         directory, _, seeds = spec.partition(":")
         records, problems = load_all(directory)
-        if problems:  # as in benchmark.draws: an unusable file is left out, and the user is told
-            print(f"warning: {len(problems)} unusable result file(s) in {directory} left out, e.g. {problems[0]}",
-                  file=sys.stderr)
+        warn_unusable(directory, problems)
         if seeds:
             keep = {int(s) for s in seeds.split(",")}
             records = [r for r in records if int(r["cell"]["seed"]) in keep]

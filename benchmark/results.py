@@ -33,6 +33,7 @@ import hashlib
 import json
 import logging
 import math
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
@@ -311,6 +312,13 @@ def load_all(results_dir: Path) -> tuple[list[dict], list[str]]:
             item["_path"] = str(path.relative_to(results_dir))
             records.append(item)
     return records, problems
+
+
+def warn_unusable(directory, problems: list[str]) -> None:
+    """Tell the user on stderr how many result files of `directory` were unusable and left out (nothing if none)."""
+    if problems:
+        print(f"warning: {len(problems)} unusable result file(s) in {directory} left out, e.g. {problems[0]}",
+              file=sys.stderr)
 
 
 def load_checked(results_dir: Path) -> tuple[list[dict], list[tuple[Path, ResultError]]]:
