@@ -41,8 +41,11 @@ BASELINES_CODE_VERSION = "3"
 #: stays below restart_below (a run that never left chance, see `_train_keras`); first_stage_epochs > 0:
 #: every run (restarts too) first trains the network's first stage on its own (`baselines.warmstart`);
 #: weight_decay > 0: Adam's decoupled weight decay; mutate_fraction > 0: random base substitutions in
-#: training examples (both `baselines.train`).
-OPTIONAL_TRAINING = {"restarts": 0, "restart_below": 0.0, "first_stage_epochs": 0, "weight_decay": 0.0, "mutate_fraction": 0.0}
+#: training examples; ema_momentum > 0: keep a moving average of the weights (all three `baselines.train`).
+OPTIONAL_TRAINING = {
+    "restarts": 0, "restart_below": 0.0, "first_stage_epochs": 0,
+    "weight_decay": 0.0, "mutate_fraction": 0.0, "ema_momentum": 0.0,
+}
 
 
 # --------------------------------------------------------------------------- settings and keys

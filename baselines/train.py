@@ -43,7 +43,11 @@ Recipe (same for every architecture and task; values in `baselines.profiles`):
 - ``mutate_fraction`` (optional, unset = 0 = off): after the flip and the shift,
   each position of a training example is replaced by a random base with this
   probability, drawn afresh each epoch (EvoAug's substitution, see
-  `random_mutation`; a probe against memorising small tasks, issue 10).
+  `random_mutation`; a probe against memorising small tasks, issue 10);
+- ``ema_momentum`` (optional, unset = 0 = off): Polyak averaging of the
+  weights, Keras' own (Adam ``use_ema``): validation, early stopping and the
+  restored best epoch all use the running average, while training continues
+  from the raw weights (a probe against seed-to-seed variance, issue 10).
 """
 
 from __future__ import annotations
@@ -158,6 +162,22 @@ def predict(network, X: np.ndarray, batch_size: int = 512) -> np.ndarray:
     return np.concatenate(out).astype(np.float32) if out else np.zeros(0, np.float32)
 
 
+def validate(network, X_val: np.ndarray, averaged: bool = False):
+    """(validation logits (N,), a function returning the weights they came from).
+
+    With `averaged`, the logits are those of the optimizer's moving average of
+    the weights (Keras' ``use_ema``); the network keeps its raw weights, from
+    which training continues.
+    """
+    if not averaged:
+        return predict(network, X_val), network.get_weights
+    raw = network.get_weights()
+    network.optimizer.finalize_variable_values(network.trainable_variables)  # raw -> average
+    logits, average = predict(network, X_val), network.get_weights()
+    network.set_weights(raw)
+    return logits, lambda: average
+
+
 class _Warmup:
     """Linear learning-rate warm-up over the first `steps` updates, then `rate` (which decay may lower)."""
 
@@ -213,8 +233,16 @@ def fit_keras(
     train_rows, val_rows = stratified_split(y, settings["val_fraction"], seed)
     X_val, y_val = X[val_rows], y[val_rows].astype(np.float32)
     weight_decay = float(settings.get("weight_decay", 0.0))
+    ema_momentum = float(settings.get("ema_momentum", 0.0))
+    if not 0.0 <= ema_momentum < 1.0:
+        raise ValueError(f"ema_momentum must be in [0, 1) (0 = no weight averaging), got {ema_momentum!r}")
     network.compile(
-        optimizer=keras.optimizers.Adam(learning_rate=float(settings["learning_rate"]), weight_decay=weight_decay or None),
+        optimizer=keras.optimizers.Adam(
+            learning_rate=float(settings["learning_rate"]),
+            weight_decay=weight_decay or None,
+            use_ema=ema_momentum > 0,
+            ema_momentum=ema_momentum or 0.99,
+        ),
         loss=keras.losses.BinaryCrossentropy(from_logits=True),
     )
     history = {"loss": [], "val_loss": [], "val_auroc": [], "learning_rate": []}
@@ -240,7 +268,7 @@ def fit_keras(
         X_epoch = random_mutation(X_epoch, float(settings.get("mutate_fraction", 0.0)), rng)
         loss = train_pass(network, X_epoch.astype(np.float32, copy=False), y[rows].astype(np.float32),
                           int(settings["batch_size"]), warmup)
-        val_logits = predict(network, X_val)
+        val_logits, evaluated_weights = validate(network, X_val, averaged=ema_momentum > 0)
         if not np.isfinite(loss) or not np.all(np.isfinite(val_logits)):
             raise TrainingDivergedError(
                 f"training {label} diverged at epoch {epoch + 1}: loss {loss}; nothing was cached. "
@@ -261,7 +289,7 @@ def fit_keras(
         if not left_plateau:
             waited = lr_waited = 0
         if score > best_score:
-            best_score, best_epoch, best_weights, waited, lr_waited = score, epoch, network.get_weights(), 0, 0
+            best_score, best_epoch, best_weights, waited, lr_waited = score, epoch, evaluated_weights(), 0, 0
         else:
             waited += 1
             lr_waited += 1

@@ -12,7 +12,7 @@ from baselines import build_network, get_model
 from baselines.store import load_history, model_key
 from baselines.synthetic import planted_motif_dataset
 from baselines.tf_setup import keras, set_seed, tf
-from baselines.train import _Warmup, epoch_rows, random_mutation, random_shift, train_pass
+from baselines.train import _Warmup, epoch_rows, predict, random_mutation, random_shift, train_pass, validate
 from methods import _deeplift_adapter as adapter
 from methods.references import dinucleotide_shuffles
 from methods.registry import convergence_error
@@ -276,3 +276,29 @@ def test_mutation_enters_the_key_only_when_set_and_changes_the_training_inputs(f
     plain, mutated = _plain_and_with(few_positives, tmp_path, "mutate_fraction", 0.05)
     # same seed, rows, flips and shifts: only the substituted bases differ, so the weights do
     assert any(not np.array_equal(a, b) for a, b in zip(plain.network.get_weights(), mutated.network.get_weights()))
+
+
+def test_weight_averaging_enters_the_key_only_when_set_and_keeps_the_average(few_positives, tmp_path):
+    plain, averaged = _plain_and_with(few_positives, tmp_path, "ema_momentum", 0.99)
+    # same seed and batches; the kept weights are an average of the iterates, not the last iterate
+    assert any(not np.array_equal(a, b) for a, b in zip(plain.network.get_weights(), averaged.network.get_weights()))
+    with pytest.raises(ValueError, match="ema_momentum must be in"):
+        get_model(few_positives, "shallow", progress=False, root=tmp_path, ema_momentum=1.0, **TINY)
+
+
+def test_validation_on_the_average_leaves_the_raw_weights_to_train_on(few_positives):
+    set_seed(0)
+    network = build_network("shallow", few_positives.X.shape[1], **TINY)
+    network.compile(optimizer=keras.optimizers.Adam(1e-2, use_ema=True, ema_momentum=0.9),
+                    loss=keras.losses.BinaryCrossentropy(from_logits=True))
+    X, y = few_positives.X[:256].astype(np.float32), few_positives.y[:256].astype(np.float32)
+    for _ in range(3):
+        train_pass(network, X, y, 32, _Warmup(1e-2, 0))
+    raw = network.get_weights()
+    logits, weights = validate(network, X[:64], averaged=True)
+    average = [np.asarray(v) for v in network.optimizer._model_variables_moving_average]
+    assert all(np.array_equal(a, b) for a, b in zip(network.get_weights(), raw))  # raw weights back in place
+    assert all(np.array_equal(a, b) for a, b in zip(weights(), average))  # what was scored is the average
+    assert any(not np.array_equal(a, b) for a, b in zip(average, raw))
+    network.set_weights(average)
+    np.testing.assert_array_equal(logits, predict(network, X[:64]))
