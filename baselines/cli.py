@@ -149,6 +149,8 @@ def _check(args) -> int:
         args.markdown.parent.mkdir(parents=True, exist_ok=True)
         command = f"python -m baselines check --tasks {args.tasks} --seeds {args.seeds} --profile {args.profile}"
         command += f" --archs {args.archs}" if args.archs else ""
+        command += f" --gkm-seeds {args.gkm_seeds}" if args.gkm_seeds is not None else ""
+        command += f" --min-auroc {args.min_auroc}" if args.min_auroc is not None else ""
         command += "".join(f" --set {pair}" for pair in args.set)
         args.markdown.write_text(f"Written by `{command}`; do not edit by hand. 'CPU s / model' is this "
                                  f"invocation's: about 0 for a model loaded from the cache.\n\n{table}\n")

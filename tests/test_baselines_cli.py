@@ -65,7 +65,7 @@ def test_check_trains_every_seed_and_prints_the_table(tmp_path, capsys):
     assert re.search(r"\| [+-]\d\.\d{3} \[[+-]\d\.\d{3}, [+-]\d\.\d{3}\] \|$", shallow_row)  # gap to gkm-SVM
     written = report.read_text()
     assert written.startswith("Written by `python -m baselines check --tasks smoke --seeds 0,1 --profile smoke "
-                              "--archs shallow,gkmsvm --set epochs=2`")
+                              "--archs shallow,gkmsvm --gkm-seeds 0 --set epochs=2`")  # every option that changes the table
     assert "| smoke | shallow | 2 |" in written
 
 
