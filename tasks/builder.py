@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from tasks.cache import atomic_directory, cache_root, content_hash, file_lock, file_sha256, jsonable, write_json_atomic
-from tasks.dataset import MANIFEST_FILE, CorruptDatasetError, Dataset, _savez_deterministic
+from tasks.dataset import MANIFEST_FILE, CorruptDatasetError, Dataset, savez_deterministic
 from tasks.spec import PATH_FIELDS, SpecError, TaskSpec, load_spec
 
 log = logging.getLogger(__name__)
@@ -39,7 +39,7 @@ _BIG_FILE = 64 << 20
 GENOME_SPLIT_VERSION = "overlap-groups-1"
 
 # What to tell a user who has not provided a file yet.
-_FILE_ROLES = {
+FILE_ROLES = {
     "positives": "a FASTA of positive sequences (equal lengths)",
     "negatives": "a FASTA of negative sequences (equal lengths)",
     "genome": "the genome FASTA (e.g. hg38.fa; a .fai index is made if missing)",
@@ -78,7 +78,7 @@ def source_files(spec: TaskSpec) -> dict[str, Path]:
         if not path.exists():
             raise SpecError(
                 f"task {spec.name!r} ({spec.spec_path or 'spec'}): {name} file {path} does not exist. "
-                f"Provide {_FILE_ROLES[name]} and set `{name}` in the spec to its path"
+                f"Provide {FILE_ROLES[name]} and set `{name}` in the spec to its path"
             )
         out[name] = path
     return out
@@ -159,7 +159,7 @@ def build(name_or_spec: str | os.PathLike | TaskSpec, *, progress: bool = True) 
         log.info("building task %s -> %s", spec.name, final)
         dataset, provenance = _make(spec, key, hashed, progress)
         with atomic_directory(final) as tmp:
-            _savez_deterministic(tmp / PROVENANCE_FILE, **provenance)
+            savez_deterministic(tmp / PROVENANCE_FILE, **provenance)
             dataset.save(tmp)  # writes the manifest last: its presence marks a complete build
         log.info("built task %s in %.1f s", spec.name, time.perf_counter() - started)
     return dataclasses.replace(dataset, path=final)

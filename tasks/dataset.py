@@ -124,7 +124,7 @@ class Dataset:
     def save(self, directory: Path) -> None:
         """Write the dataset into `directory` (normally an `atomic_directory`)."""
         directory.mkdir(parents=True, exist_ok=True)
-        _savez_deterministic(
+        savez_deterministic(
             directory / ARRAYS_FILE,
             X=self.X.astype(np.uint8),
             y=self.y.astype(np.int8),
@@ -133,7 +133,7 @@ class Dataset:
             hits=self.hits.astype(HIT_DTYPE),
             eval_index=self.eval_index.astype(np.int64),
         )
-        _savez_deterministic(directory / MOTIFS_FILE, **{k: v.astype(np.float32) for k, v in self.motifs.items()})
+        savez_deterministic(directory / MOTIFS_FILE, **{k: v.astype(np.float32) for k, v in self.motifs.items()})
         # The manifest is written last: its presence marks a complete directory, and it lists
         # the sha256 of every file already there (arrays, motifs, the builder's provenance).
         files = {p.name: file_sha256(p) for p in sorted(directory.iterdir()) if p.is_file() and p.name != MANIFEST_FILE}
@@ -171,7 +171,7 @@ class Dataset:
         )
 
 
-def _savez_deterministic(path: Path, **arrays: np.ndarray) -> None:
+def savez_deterministic(path: Path, **arrays: np.ndarray) -> None:
     """Like `np.savez_compressed`, readable by `np.load`, but byte-identical for
     identical arrays (fixed zip timestamps and entry order), so the same spec and
     seed give the same files."""

@@ -26,7 +26,13 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tasks.registry import Registry
+
 SPECS_DIR = Path(__file__).resolve().parent / "specs"
+#: The built-in tasks: name -> spec file (every ``tasks/specs/*.toml``).
+TASKS = Registry("task")
+for _path in sorted(SPECS_DIR.glob("*.toml")):
+    TASKS.add(_path.stem, _path)
 SOURCES = ("simplified", "fasta_pair", "genome_peaks")
 ENRICHMENT_BACKGROUNDS = ("negatives", "shuffled_positives")
 NON_ACGT_POLICIES = ("error", "drop")
@@ -227,10 +233,8 @@ def load_spec(name_or_path: str | os.PathLike | TaskSpec) -> TaskSpec:
         if not path.exists():
             raise SpecError(f"spec file {path} does not exist")
     else:
-        if text in RUN_SPECS:  # a run file's task (benchmark.runfile): already read
+        if text in RUN_SPECS:  # a run file's task (benchmark.grid.runfile): already read
             return RUN_SPECS[text]
-        from tasks import TASKS
-
         path = Path(TASKS[text])
     try:
         data = tomllib.loads(path.read_text())
