@@ -156,6 +156,17 @@ def test_same_seed_same_numbers():
     np.testing.assert_array_equal(infill_shuffles(X, seed=5), infill_shuffles(X, seed=5))
 
 
+def test_chunks_of_sequences_change_nothing(monkeypatch):
+    import benchmark.scores.faithfulness as faith
+
+    X = onehot(9, 40, seed=14)
+    _, predict = linear_model(40, seed=15)
+    scores = np.random.default_rng(16).normal(size=(9, 40))
+    whole = faithfulness(X, scores, predict, seed=2)
+    monkeypatch.setattr(faith, "_CHUNK_ROWS", 2 * len(FRACTIONS) * 3)  # two sequences per chunk
+    assert faithfulness(X, scores, predict, seed=2) == whole
+
+
 def test_ties_are_broken_by_a_seeded_random_key_not_by_position():
     flat = np.zeros((3, 30))
     ranks = rank_positions(flat, seed=0)

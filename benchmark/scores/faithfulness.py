@@ -45,7 +45,7 @@ FRACTIONS = (0.01, 0.02, 0.05, 0.10, 0.20)
 ORDERS = ("signed", "absolute")
 # Perturbed sequences built at once (memory: rows x L x 4 x 4 bytes); the loop runs over chunks of
 # sequences, never over single sequences.
-_CHUNK_ROWS = 16384
+_CHUNK_ROWS = 4096
 
 
 def rank_positions(scores: np.ndarray, order: str = "signed", seed: int = 0) -> np.ndarray:
