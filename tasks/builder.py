@@ -101,9 +101,18 @@ def _sha256_cached(path: Path) -> str:
     return index[key]
 
 
+def recorded_fields(spec: TaskSpec) -> dict:
+    """`spec.to_dict()` without `kind` at its default, so simulated tasks keep the hashes and manifests
+    they had before the field existed."""
+    fields = spec.to_dict()
+    if fields.get("kind") == "simulated":
+        del fields["kind"]
+    return fields
+
+
 def spec_hash(spec: TaskSpec) -> tuple[str, dict]:
     """(hash, hashed content) of everything that determines the dataset."""
-    fields = spec.to_dict()
+    fields = recorded_fields(spec)
     if fields.get("hit_positions") == "original":  # the default: datasets built before the field existed keep their hashes
         del fields["hit_positions"]
     if not fields.get("held_out_test_peaks"):  # off: datasets built before the field existed keep their hashes
@@ -117,6 +126,10 @@ def spec_hash(spec: TaskSpec) -> tuple[str, dict]:
     content = {"spec": fields, "code_version": TASKS_CODE_VERSION, "packages": package_versions()}
     if spec.source == "genome_peaks":
         content["split"] = GENOME_SPLIT_VERSION
+    if spec.kind == "real":
+        from tasks.real import REAL_VERSION
+
+        content["real"] = REAL_VERSION
     return content_hash(content), content
 
 
@@ -175,6 +188,10 @@ def _rng(spec: TaskSpec, stage: int) -> np.random.Generator:
 
 
 def _make(spec: TaskSpec, key: str, hashed: dict, progress: bool) -> Dataset:
+    if spec.kind == "real":  # the sequences as they are: no scan, no shuffle, no ground truth
+        from tasks.real import make_real
+
+        return make_real(spec, key, hashed, source_files(spec), progress, _rng)
     from tasks import simulate
     from tasks.motifs import load_database
 
@@ -212,7 +229,7 @@ def _make(spec: TaskSpec, key: str, hashed: dict, progress: bool) -> Dataset:
     manifest = {
         "name": spec.name,
         "hash": key,
-        "spec": spec.to_dict(),
+        "spec": recorded_fields(spec),
         "spec_path": spec.spec_path,
         "hashed": hashed,
         "code_version": TASKS_CODE_VERSION,

@@ -37,6 +37,8 @@ SOURCES = ("simplified", "fasta_pair", "genome_peaks")
 ENRICHMENT_BACKGROUNDS = ("negatives", "shuffled_positives")
 NON_ACGT_POLICIES = ("error", "drop")
 MOTIF_PRIORITIES = ("enrichment_lower_bound", "enrichment")
+# "simulated": shuffle + paste, with a planted ground truth; "real": the sequences as they are, no ground truth (tasks.real)
+KINDS = ("simulated", "real")
 PATH_FIELDS = ("positives", "negatives", "genome", "peaks", "background_peaks", "bigwig", "motif_file")
 
 
@@ -65,6 +67,7 @@ class TaskSpec:
     name: str
     description: str = ""
     source: str = "simplified"
+    kind: str = "simulated"
     seed: int = 0
     # --- split and eval set
     test_fraction: float = 0.2
@@ -265,6 +268,10 @@ def _check_values(spec: TaskSpec, origin: str) -> None:
 
     if spec.source not in SOURCES:
         raise bad("source", f"must be one of {', '.join(SOURCES)}")
+    if spec.kind not in KINDS:
+        raise bad("kind", f"must be one of {', '.join(KINDS)}")
+    if spec.kind == "real":
+        _check_real(spec, bad)
     if spec.enrichment_background not in ENRICHMENT_BACKGROUNDS:
         raise bad("enrichment_background", f"must be one of {', '.join(ENRICHMENT_BACKGROUNDS)}")
     if spec.hit_positions not in ("original", "random"):
@@ -307,3 +314,13 @@ def _check_values(spec: TaskSpec, origin: str) -> None:
         for name in ("genome", "peaks", "background_peaks"):
             if not getattr(spec, name):
                 raise bad(name, "a genome_peaks task needs genome, peaks and background_peaks paths")
+
+
+def _check_real(spec: TaskSpec, bad) -> None:
+    """A real task reads sequences as they are: a FASTA pair or genome + peaks, nothing simulated."""
+    if spec.source == "simplified":
+        raise bad("source", "kind = 'real' needs real sequences: source = 'fasta_pair' or 'genome_peaks'")
+    if spec.held_out_test_peaks:
+        raise bad("held_out_test_peaks", "not used by kind = 'real' (its test split already holds real sequences); remove it")
+    if spec.hit_positions != "original":
+        raise bad("hit_positions", "kind = 'real' pastes nothing; remove it")
