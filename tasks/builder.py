@@ -67,6 +67,7 @@ def source_files(spec: TaskSpec) -> dict[str, Path]:
         "simplified": (),
         "fasta_pair": ("positives", "negatives"),
         "genome_peaks": ("genome", "peaks", "background_peaks", "bigwig"),
+        "grammar": ("positives", "negatives"),
     }[spec.source]
     if spec.motif_database == "meme":
         needed = needed + ("motif_file",)
@@ -117,6 +118,10 @@ def spec_hash(spec: TaskSpec) -> tuple[str, dict]:
     content = {"spec": fields, "code_version": TASKS_CODE_VERSION, "packages": package_versions()}
     if spec.source == "genome_peaks":
         content["split"] = GENOME_SPLIT_VERSION
+    if spec.source == "grammar":  # grammar tasks only: their simulation's own version
+        from tasks.grammar_spec import GRAMMAR_VERSION
+
+        content["grammar_code"] = GRAMMAR_VERSION
     return content_hash(content), content
 
 
@@ -193,6 +198,10 @@ def _make(spec: TaskSpec, key: str, hashed: dict, progress: bool) -> Dataset:
         extra = {"counts": {"n_positives": spec.n_positives, "n_negatives": spec.n_negatives}}
         signal = None
         sim["provenance"] = {"source_index": np.arange(len(sim["y"]), dtype=np.int64)}
+    elif spec.source == "grammar":
+        from tasks.grammar import make_grammar
+
+        sim, kept, motif_table, db_info, extra, signal = make_grammar(spec, files, progress, _rng)
     else:
         from tasks.realistic import make_realistic
 
@@ -234,6 +243,8 @@ def _make(spec: TaskSpec, key: str, hashed: dict, progress: bool) -> Dataset:
         eval_index=eval_rows,
         motifs={name: kept[name] for name in used},
         manifest=json.loads(json.dumps(manifest, default=jsonable)),
+        instances=sim.get("instances"),  # grammar tasks only (None elsewhere: nothing more is saved)
+        role_mask=sim.get("role_mask"),
     )
     return dataset, sim["provenance"]
 
