@@ -198,3 +198,22 @@ def test_bad_grammar_tables_are_named():
         spec_from_dict({"name": "g", "motifs": ["CTCF"], "grammar": {"rule": "or", "A": "x", "B": "y"}}, origin="g.toml")
     spec = tasks.load_spec("grammar_spacing")  # a run file's task_settings round-trip through to_dict
     assert spec_from_dict(spec.to_dict(), origin="again", spec_path=spec.spec_path) == spec
+
+
+def test_the_scores_read_the_ground_truth_maps_as_expected(built):
+    from benchmark.scores.grammar import decoy_auc, rule_score, signed_recovery
+
+    for name, dataset in built.items():
+        rows = grammar_eval_rows(dataset)
+        sign_map = np.zeros(dataset.role_mask.shape)
+        for inst in dataset.instances:
+            sign_map[inst["seq"], inst["start"]:inst["end"]] = inst["shapley"]
+        localisation = dataset.mask.astype(np.float64)  # what auPRC rewards: every planted base
+        assert signed_recovery(sign_map[rows], dataset.instances, rows) == 1.0
+        if name == "grammar_or":
+            assert np.isnan(decoy_auc(sign_map[rows], dataset.instances, rows))
+            continue
+        assert decoy_auc(sign_map[rows], dataset.instances, rows) == 1.0
+        assert rule_score(sign_map[rows], dataset.instances, rows) == 1.0
+        assert decoy_auc(localisation[rows], dataset.instances, rows) == 0.5
+        assert rule_score(localisation[rows], dataset.instances, rows) <= 0.5
