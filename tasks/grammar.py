@@ -15,8 +15,9 @@ The rules, configurations and roles are in `tasks.grammar_rules`; the spec's
    pool hit, pasted with its original bases (reverse-complemented when it is
    placed on the other strand than it was found on);
 4. instances placed on their own go at uniformly random non-overlapping places
-   at least ``margin`` bp apart (`tasks.simulate.random_block_starts`); the
-   spacing rule's A-B pair is one block at a random place;
+   at least ``margin`` bp apart (each is placed as a block ``margin`` bp wider than
+   itself, `tasks.simulate.random_block_starts`, so none ends in the last ``margin``
+   bp); the spacing rule's A-B pair is one such block at a random place;
 5. every finished sequence is scanned again for all of the task's motifs, and
    it is kept only when FIMO finds exactly the planted instances (same motif,
    start, end, strand) and nothing else. A sequence with a chance hit in its

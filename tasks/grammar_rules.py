@@ -6,9 +6,9 @@ decides the label from the instances a sequence carries:
 
 - ``and``: positive when an A and a B both occur;
 - ``or``: positive when an A or a B occurs (the control: localisation and logic agree);
-- ``spacing``: positive when some B lies on A's strand side at exactly `spacing` bp
-  after A's end (read on A's strand), with B on the same strand as A
-  (``orientation = "same"``) or the opposite one;
+- ``spacing``: positive when some B starts exactly `spacing` bp after an A ends,
+  read on that A's strand, with B on the same strand as A (``orientation = "same"``)
+  or the opposite one;
 - ``repressor``: positive when an A occurs and no R does (R cancels A).
 
 Configurations (`CONFIGURATIONS`) are what each class carries, drawn with the

@@ -78,7 +78,8 @@ def pair_epistasis(predict: Callable[[np.ndarray], np.ndarray], X: np.ndarray, s
             "epistasis": full - without_a - without_b + without_both}
 
 
-def first_pair_spans(instances: np.ndarray, rows: np.ndarray, letters: tuple[str, str] = ("A", "B")) -> tuple[np.ndarray, np.ndarray]:
+def first_pair_spans(instances: np.ndarray, rows: np.ndarray,
+                     letters: tuple[str, str] = ("A", "B")) -> tuple[np.ndarray, np.ndarray]:
     """(span_a (E, 2), span_b (E, 2)) of the first instance of each of two letters in each row.
 
     instances: a grammar task's INSTANCE_DTYPE table; rows: (E,) dataset rows that
