@@ -67,6 +67,7 @@ def source_files(spec: TaskSpec) -> dict[str, Path]:
         "simplified": (),
         "fasta_pair": ("positives", "negatives"),
         "genome_peaks": ("genome", "peaks", "background_peaks", "bigwig"),
+        "grammar": ("positives", "negatives"),
     }[spec.source]
     if spec.motif_database == "meme":
         needed = needed + ("motif_file",)
@@ -130,6 +131,10 @@ def spec_hash(spec: TaskSpec) -> tuple[str, dict]:
         from tasks.real import REAL_VERSION
 
         content["real"] = REAL_VERSION
+    if spec.source == "grammar":  # grammar tasks only: their simulation's own version
+        from tasks.grammar_spec import GRAMMAR_VERSION
+
+        content["grammar_code"] = GRAMMAR_VERSION
     return content_hash(content), content
 
 
@@ -191,7 +196,8 @@ def _make(spec: TaskSpec, key: str, hashed: dict, progress: bool) -> Dataset:
     if spec.kind == "real":  # the sequences as they are: no scan, no shuffle, no ground truth
         from tasks.real import make_real
 
-        return make_real(spec, key, hashed, source_files(spec), progress, _rng)
+        recorded = {"spec": recorded_fields(spec), "code_version": TASKS_CODE_VERSION, "packages": package_versions()}
+        return make_real(spec, key, hashed, source_files(spec), progress, _rng, recorded)
     from tasks import simulate
     from tasks.motifs import load_database
 
@@ -210,6 +216,10 @@ def _make(spec: TaskSpec, key: str, hashed: dict, progress: bool) -> Dataset:
         extra = {"counts": {"n_positives": spec.n_positives, "n_negatives": spec.n_negatives}}
         signal = None
         sim["provenance"] = {"source_index": np.arange(len(sim["y"]), dtype=np.int64)}
+    elif spec.source == "grammar":
+        from tasks.grammar import make_grammar
+
+        sim, kept, motif_table, db_info, extra, signal = make_grammar(spec, files, progress, _rng)
     else:
         from tasks.realistic import make_realistic
 
@@ -218,7 +228,7 @@ def _make(spec: TaskSpec, key: str, hashed: dict, progress: bool) -> Dataset:
         from tasks.sources import overlap_groups
 
         groups = overlap_groups(sim["provenance"]["chrom"], sim["provenance"]["start"], spec.region_size)
-        is_test = grouped_split(sim["y"], groups, spec.test_fraction, _rng(spec, 3))
+        is_test = simulate.grouped_split(sim["y"], groups, spec.test_fraction, _rng(spec, 3))
     else:  # held-out rows (`held_out_test_peaks`) are all test; the task's own rows split as without them
         held_out = sim.get("held_out", np.zeros(len(sim["y"]), dtype=bool))
         is_test = held_out.copy()
@@ -251,34 +261,10 @@ def _make(spec: TaskSpec, key: str, hashed: dict, progress: bool) -> Dataset:
         eval_index=eval_rows,
         motifs={name: kept[name] for name in used},
         manifest=json.loads(json.dumps(manifest, default=jsonable)),
+        instances=sim.get("instances"),  # grammar tasks only (None elsewhere: nothing more is saved)
+        role_mask=sim.get("role_mask"),
     )
     return dataset, sim["provenance"]
-
-
-def grouped_split(y: np.ndarray, groups: np.ndarray, test_fraction: float, rng: np.random.Generator) -> np.ndarray:
-    """(N,) bool test flags: whole groups go to the test split, per class, in a seeded random
-    order, until about `test_fraction` of the class's rows are in it.
-
-    y: (N,) 0/1 labels; groups: (N,) int group ids (e.g. overlapping genome windows).
-    A group holding both classes is assigned with the first class that reaches it.
-    """
-    is_test = np.zeros(len(y), dtype=bool)
-    decided: set[int] = set()
-    for label in (0, 1):
-        rows = np.flatnonzero(y == label)
-        target = int(round(test_fraction * len(rows)))
-        taken = 0
-        for group in rng.permutation(np.unique(groups[rows])):
-            if taken >= target:
-                break
-            if int(group) in decided:
-                continue
-            members = np.flatnonzero(groups == group)
-            is_test[members] = True
-            decided.add(int(group))
-            taken += int((y[members] == label).sum())
-        decided.update(int(g) for g in np.unique(groups[rows]))
-    return is_test
 
 
 def load_provenance(dataset: Dataset) -> dict[str, np.ndarray]:

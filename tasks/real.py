@@ -90,17 +90,20 @@ def real_eval_index(y: np.ndarray, is_test: np.ndarray, n_eval: int, rng: np.ran
     return np.sort(chosen).astype(np.int64)
 
 
-def make_real(spec, key: str, hashed: dict, files: dict, progress: bool, rng_for) -> tuple[Dataset, dict]:
-    """Build a real task: (Dataset, provenance arrays) for `tasks.build`, which caches them."""
+def make_real(spec, key: str, hashed: dict, files: dict, progress: bool, rng_for, recorded: dict) -> tuple[Dataset, dict]:
+    """Build a real task: (Dataset, provenance arrays) for `tasks.build`, which caches them.
+
+    `recorded` holds the builder's manifest fields: ``spec`` (the recorded spec fields),
+    ``code_version`` and ``packages``.
+    """
     from tasks import simulate
-    from tasks.builder import TASKS_CODE_VERSION, grouped_split, package_versions, recorded_fields
 
     X, y, provenance, signal, counts = read_real(spec, files, progress, rng_for)
     if "chrom" in provenance:  # overlapping genome windows never straddle the split
         from tasks.sources import overlap_groups
 
         groups = overlap_groups(provenance["chrom"], provenance["start"], spec.region_size)
-        is_test = grouped_split(y, groups, spec.test_fraction, rng_for(spec, 3))
+        is_test = simulate.grouped_split(y, groups, spec.test_fraction, rng_for(spec, 3))
     else:
         is_test = simulate.split(y, spec.test_fraction, rng_for(spec, 3))
     eval_rows = real_eval_index(y, is_test, spec.n_eval, rng_for(spec, 7), signal)
@@ -109,12 +112,12 @@ def make_real(spec, key: str, hashed: dict, files: dict, progress: bool, rng_for
         "hash": key,
         "kind": "real",
         "ground_truth": NO_GROUND_TRUTH,
-        "spec": recorded_fields(spec),
+        "spec": recorded["spec"],
         "spec_path": spec.spec_path,
         "hashed": hashed,
-        "code_version": TASKS_CODE_VERSION,
+        "code_version": recorded["code_version"],
         "real_version": REAL_VERSION,
-        "packages": package_versions(),
+        "packages": recorded["packages"],
         "sources": {name: {"path": str(path), "sha256": hashed["spec"][name]} for name, path in files.items()},
         "motif_table": [],
         "kept_motifs": [],
