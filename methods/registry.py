@@ -64,7 +64,7 @@ METHODS = Registry("method")
 REFERENCES = Registry("reference")
 NO_REFERENCE = "none"
 PROJECTIONS = ("observed", "max_abs")
-MODEL_KINDS = ("keras", "gkmsvm")  # baselines.model.KERAS, GKMSVM (not imported: baselines is heavier)
+MODEL_KINDS = ("keras", "gkmsvm", "torch")  # baselines.model.KERAS, GKMSVM, TORCH (not imported: baselines is heavier)
 SHUFFLE_FAMILY = re.compile(r"^shuffle([1-9]\d*)$")
 
 
