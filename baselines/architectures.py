@@ -56,7 +56,7 @@ TORCH_TWIN_MODULE = "baselines.torch_architectures"
 def _entry(name: str):
     """The registry entry of `name`, importing the torch twins on first need (KeyError lists valid ones)."""
     if name in TORCH_TWINS and name not in ARCHITECTURES:
-        importlib.import_module(TORCH_TWIN_MODULE)
+        importlib.import_module(TORCH_TWIN_MODULE).register_twins()
     return ARCHITECTURES[name]
 
 

@@ -286,8 +286,9 @@ def _state_dict_module(path: Path, make, sequence_length: int, params: dict):
         state = torch.load(path, map_location="cpu", weights_only=True)
         module.load_state_dict(state)
     except Exception as error:  # noqa: BLE001 (unpickling, or keys/shapes that do not match)
-        raise ModelFileError(f"{path}: not a state dict of the builder's module ({type(error).__name__}: "
-                             f"{str(error).strip()[:600]})") from None
+        detail = " ".join(str(error).split())  # one line: torch lists each mismatch on its own
+        raise ModelFileError(f"{path}: not a state dict of the builder's module ({type(error).__name__}: {detail[:600]}); "
+                             f"check the builder file and params match the module the weights were saved from") from None
     return module
 
 

@@ -18,11 +18,17 @@ nonlinearity, and neither can hook a TorchScript model (`check_hookable`).
 
 The project's `Exp` activation (an exponential first layer) is taught to both
 as an elementwise nonlinearity (Rescale), as `methods._deeplift_adapter` teaches
-the deeplift package.
+the deeplift package. tangermeme is also taught ``nn.AdaptiveMaxPool1d`` whose
+windows tile the input (a global max-pool, the usual end of a researcher's
+CNN) as the MaxPool it is; captum treats it as linear. An operation a package
+has no rule for is taken as linear, so its contributions miss f(x) - f(ref):
+tangermeme's warning about it is logged once per network, and the harness
+measures the miss in every cell (its convergence error).
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import warnings
 
@@ -32,7 +38,9 @@ from baselines.torch_architectures import Exp
 from baselines.torch_setup import to_tensor, torch, unpooling_allowed
 from methods._torch_grad import evaluating
 
+log = logging.getLogger(__name__)
 _LOCK = threading.RLock()  # both packages put hooks and attributes on the model's modules
+_WARNED: set[int] = set()  # networks whose missing DeepLIFT rule was already logged
 
 
 class _ChannelsFirstInput(torch.nn.Module):
@@ -72,12 +80,30 @@ def tangermeme_multipliers(network, xs: np.ndarray, refs: np.ndarray) -> np.ndar
             raise RuntimeError(f"tangermeme asked for references of a batch of shape {tuple(batch.shape)}, expected {tuple(r.shape)}")
         return r[:, None]
 
-    with _LOCK, evaluating(network), unpooling_allowed(), warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # its convergence warnings: the harness measures the error
+    with _LOCK, evaluating(network), unpooling_allowed(), warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", RuntimeWarning)
         mult = deep_lift_shap(_ChannelsFirstInput(network), x, references=paired_references, n_shuffles=1,
                               batch_size=len(x), raw_outputs=True, device="cpu", warning_threshold=float("inf"),
-                              additional_nonlinear_ops={Exp: _nonlinear})
+                              additional_nonlinear_ops={Exp: _nonlinear, torch.nn.AdaptiveMaxPool1d: _adaptive_maxpool})
+    missing = [w for w in caught if "no DeepLIFT rule" in str(w.message)]
+    if missing and id(network) not in _WARNED:
+        _WARNED.add(id(network))
+        log.warning("deepshap (tangermeme) on %s: %s", type(network).__name__, missing[0].message)
     return mult[:, 0].transpose(1, 2).numpy().astype(np.float32)  # (P, 1, 4, L) -> (P, L, 4)
+
+
+def _adaptive_maxpool(module, grad_input, grad_output):
+    """tangermeme's MaxPool rule for an ``nn.AdaptiveMaxPool1d`` whose windows tile its input (length k x output)."""
+    from tangermeme.deep_lift_shap import _maxpool  # noqa: PLC0415
+
+    length, size = module.input.shape[-1], module.output_size
+    size = size[0] if isinstance(size, (tuple, list)) else size
+    if size is None or length % size:
+        raise ValueError(f"deepshap (tangermeme): AdaptiveMaxPool1d({size}) on length {length} has uneven windows; "
+                         f"no DeepLIFT rule covers it (use MaxPool1d)")
+    proxy = torch.nn.MaxPool1d(length // size)
+    proxy.input, proxy.output = module.input, module.output
+    return _maxpool(proxy, grad_input, grad_output)
 
 
 def _teach_captum() -> None:
