@@ -29,7 +29,7 @@ $(STAMP): pyproject.toml requirements.lock
 	$(PY) -m pip install --quiet -c requirements.lock -e .
 	$(PY) -m pip install --quiet --no-deps janggu==0.10.2
 	@echo "compiling the FIMO/TOMTOM kernels once (numba caches them in the venv; a few minutes on 2 cores)"
-	$(PY) -m tasks warmup
+	$(VENV)/bin/motifbench tasks warmup
 	@touch $(STAMP)
 
 # The grid runs on 2 xdist workers, one model group per worker at a time (--dist loadgroup);
@@ -42,26 +42,26 @@ run: $(STAMP)
 
 # A second draw of every model: prints each finding's verdicts over the 20 three-seed draws of
 # seeds 0-5, then exits 1 if a firm verdict of the board (seeds 0-2) does not replicate on 3-5.
-REPLICATION_RESULTS = $$($(PY) -c 'from benchmark.session import default_results_dir as d; print(d("replication"))')
+REPLICATION_RESULTS = $$($(PY) -c 'from benchmark.grid.session import default_results_dir as d; print(d("replication"))')
 replicate: $(STAMP)
 	$(PY) -m pytest benchmark -p no:randomly -p no:cacheprovider --profile replication -n $(JOBS) --dist loadgroup -q -rfE --no-leaderboard
-	$(PY) -m benchmark.draws results "$(REPLICATION_RESULTS)"
-	$(PY) -m benchmark.findings results:0,1,2 "$(REPLICATION_RESULTS):3,4,5"
+	$(VENV)/bin/motifbench draws results "$(REPLICATION_RESULTS)"
+	$(VENV)/bin/motifbench findings results:0,1,2 "$(REPLICATION_RESULTS):3,4,5"
 
 # The suite's tests run on $(JOBS) xdist workers too (each TensorFlow process computes on one thread).
 test: $(STAMP)
 	$(PY) -m pytest tests -q -n $(JOBS)
 	$(PY) -m pytest benchmark -q --profile smoke -p no:randomly
-	$(PY) -m benchmark.leaderboard --check
+	$(VENV)/bin/motifbench board --check
 
 test-fast: $(STAMP)
 	$(PY) -m pytest tests -q -n $(JOBS) -m "not slow"
 
 # Every registered method against its plain-TF floor -> docs/speed.json and README's speed table;
-# then training/loading times of every model (`python -m baselines bench` runs benchmark/bench_models.py).
+# then training/loading times of every model (motifbench bench models).
 bench: $(STAMP)
-	$(PY) -m benchmark.bench
-	$(PY) -m baselines bench
+	$(VENV)/bin/motifbench bench methods
+	$(VENV)/bin/motifbench bench models
 
 clean-cache:
 	rm -rf .cache

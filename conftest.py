@@ -2,13 +2,13 @@
 
 ``pytest benchmark/`` parametrises `benchmark/test_motif_recovery.py` over
 task x model variant x seed x method x reference x method parameters (see
-`benchmark.profiles`), with ids like
+`benchmark.grid.profiles`), with ids like
 ``test_motif_recovery[oct4-basset-s0-deeplift_rescale-shuffle20]``, so
 ``-k deeplift`` or ``-k "oct4 and ism"`` select what they say.
 
 Options (group "motifbench"):
   --profile NAME|PATH.toml        a built-in run file (smoke, default, paper: benchmark/runs/) or the
-                                  path of your own run file (see benchmark.runfile; default: default)
+                                  path of your own run file (see benchmark.grid.runfile; default: default)
   --results-dir DIR               where result JSONs go (default profile: results/;
                                   others: <cache>/results-<run name>)
   --shard i/n                     run only the i-th of n shards (whole model groups per shard,
@@ -19,7 +19,7 @@ Options (group "motifbench"):
   --cell-timeout SECONDS          time limit of each cell's method stage (default: the profile's
                                   cell_timeout; 0: none); past it the cell fails "timed out after N s"
   --verify                        recompute the selected cells and compare them with their stored
-                                  results (benchmark.verify); a difference fails the cell, files are kept
+                                  results (benchmark.grid.verify); a difference fails the cell, files are kept
   --verify-tolerance X            absolute metric tolerance of --verify (default 1e-6)
   --verify-changed FILE           --verify only the cells whose result paths FILE lists (one a line,
                                   e.g. from `git diff --name-only`); a listed path of no grid cell is an error
@@ -44,7 +44,7 @@ import pytest
 SESSION_KEY = pytest.StashKey[object]()
 GRID_KEY = pytest.StashKey[list]()
 SEEN_KEY = pytest.StashKey[dict]()
-BUDGET_KEY = pytest.StashKey[dict]()  # the controller's collected budget shares (benchmark.budget)
+BUDGET_KEY = pytest.StashKey[dict]()  # the controller's collected budget shares (benchmark.grid.budget)
 CELL_TEST = "test_motif_recovery"
 RUNS_DIR = Path(__file__).resolve().parent / "benchmark" / "runs"
 PROFILE_NAMES = tuple(sorted(path.stem for path in RUNS_DIR.glob("*.toml")))  # the built-in run files
@@ -87,7 +87,7 @@ _GROUP_OF_CELL = re.compile(r"::" + CELL_TEST + r"\[(.+?-s\d+)-")
 
 
 def model_group(nodeid: str) -> str | None:
-    """A cell's model group (``task-model-s<seed>``, `benchmark.session.model_item`) from its node id; None for any other test.
+    """A cell's model group (``task-model-s<seed>``, `benchmark.grid.session.model_item`) from its node id; None for any other test.
 
     ``...::test_motif_recovery[oct4-basset-s0-deeplift_rescale-shuffle20]`` -> ``oct4-basset-s0``.
     """
@@ -122,9 +122,9 @@ def pytest_configure(config: pytest.Config) -> None:
 def _session(config: pytest.Config):
     """The BenchmarkSession of this process, created on first use (never for `pytest tests`)."""
     if SESSION_KEY not in config.stash:
-        from benchmark.profiles import get_profile  # noqa: PLC0415
-        from benchmark.runfile import RunFileError, prepare  # noqa: PLC0415
-        from benchmark.session import BenchmarkSession  # noqa: PLC0415
+        from benchmark.grid.runcheck import prepare  # noqa: PLC0415
+        from benchmark.grid.runfile import RunFileError, get_profile  # noqa: PLC0415
+        from benchmark.grid.session import BenchmarkSession  # noqa: PLC0415
 
         try:  # the run file's tasks and model files put in use, every name and size checked
             profile = prepare(get_profile(config.getoption("--profile")))
@@ -159,8 +159,8 @@ def pytest_collection(session: pytest.Session) -> None:
 
 def _results_dir(config: pytest.Config) -> Path:
     """--results-dir, else results/ (the built-in default profile) or <cache>/results-<run name>."""
-    from benchmark.runfile import is_run_path, run_name  # noqa: PLC0415
-    from benchmark.session import default_results_dir  # noqa: PLC0415
+    from benchmark.grid.runfile import is_run_path, run_name  # noqa: PLC0415
+    from benchmark.grid.session import default_results_dir  # noqa: PLC0415
     from tasks.cache import cache_root  # noqa: PLC0415
 
     if config.getoption("--results-dir"):
@@ -176,10 +176,10 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log):
     """``--dist loadgroup`` that keeps each model group on one worker, on any pytest.
 
     pytest-xdist 3.8 groups tests by appending ``@<group>`` to their node ids, which pytest 9
-    ignores (a node id is read-only there): its loadgroup silently became ``load``, so the cells
-    of one model ran on both workers, and each worker loaded and converted every model while
-    one waited for the other to train it (measured: a lone group's training booked 76 s of wall
-    for 41 s of CPU). The group is read from the cell's id instead; other tests go one by one.
+    ignores (a node id is read-only there): its loadgroup silently becomes ``load``, so the cells
+    of one model would run on both workers, each loading and converting every model while one
+    waits for the other to train it. The group is read from the cell's id instead; other tests
+    go one by one.
     """
     if config.getvalue("dist") != "loadgroup":
         return None
@@ -198,12 +198,12 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     import baselines  # noqa: PLC0415 (only when the grid is collected)
     import methods  # noqa: PLC0415
 
-    from benchmark.profiles import grid_cells  # noqa: PLC0415
+    from benchmark.grid.profiles import grid_cells  # noqa: PLC0415
 
     session = _session(metafunc.config)
     cells = grid_cells(session.profile, methods.METHODS, baselines.arch_kind)
     metafunc.config.stash[GRID_KEY] = cells
-    from benchmark.session import model_item  # noqa: PLC0415
+    from benchmark.grid.session import model_item  # noqa: PLC0415
 
     params = [pytest.param(c, id=c.id, marks=pytest.mark.xdist_group(model_item(c))) for c in cells]
     metafunc.parametrize("cell", params)
@@ -211,7 +211,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 def shard_groups(cells: list, index: int, count: int) -> set[str]:
     """Model groups (task-model-seed) of shard `index` of `count`: round-robin over the sorted groups."""
-    from benchmark.session import model_item  # noqa: PLC0415
+    from benchmark.grid.session import model_item  # noqa: PLC0415
 
     groups = sorted({model_item(c) for c in cells})
     return {g for i, g in enumerate(groups) if i % count == index - 1}
@@ -248,7 +248,7 @@ def _select_changed(config: pytest.Config, items: list) -> None:
         raise pytest.UsageError(
             f"--verify-changed: {len(unknown)} result file(s) belong to no cell of profile "
             f"{config.getoption('--profile')!r} and cannot be verified: {', '.join(unknown[:20])}. "
-            "Remove them from the pull request (or `python -m benchmark.leaderboard --prune`)")
+            "Remove them from the pull request (or `python -m benchmark.board.leaderboard --prune`)")
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = kept
@@ -262,7 +262,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list) -> None:
     shard = parse_shard(config.getoption("--shard"))
     if shard is None or GRID_KEY not in config.stash:
         return
-    from benchmark.session import model_item  # noqa: PLC0415
+    from benchmark.grid.session import model_item  # noqa: PLC0415
 
     keep_groups = shard_groups(config.stash[GRID_KEY], *shard)
     kept, dropped = [], []
@@ -280,8 +280,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list) -> None:
 def longest_groups_first(config: pytest.Config, items: list) -> None:
     """Reorder cells so that model groups with the longest stored runtimes come first (cells keep their order
     inside a group). With ``-n 2 --dist loadgroup`` a long group started last would leave one worker idle."""
-    from benchmark.budget import group_costs, longest_first  # noqa: PLC0415
-    from benchmark.session import model_item  # noqa: PLC0415
+    from benchmark.grid.budget import group_costs, longest_first  # noqa: PLC0415
+    from benchmark.grid.session import model_item  # noqa: PLC0415
 
     costs = group_costs(_results_dir(config))
 
@@ -335,7 +335,7 @@ def pytest_runtest_makereport(item: pytest.Item, call):
     """Attach this process's budget share of a cell to its call report (it travels to the xdist controller)."""
     outcome = yield
     if call.when == "call" and is_cell_nodeid(item.nodeid):
-        from benchmark.budget import budget  # noqa: PLC0415
+        from benchmark.grid.budget import budget  # noqa: PLC0415
 
         outcome.get_result().user_properties.append(("motifbench_budget", budget().drain()))
 
@@ -350,8 +350,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     seen = config.stash.get(SEEN_KEY, None)
     if hasattr(config, "workerinput") or not seen or not seen["cells"]:
         return
-    from benchmark.leaderboard import write_outputs  # noqa: PLC0415
-    from benchmark.runfile import run_name  # noqa: PLC0415
+    from benchmark.board.leaderboard import write_outputs  # noqa: PLC0415
+    from benchmark.grid.runfile import run_name  # noqa: PLC0415
 
     name = run_name(config.getoption("--profile"))
     results_dir = _results_dir(config)
@@ -375,8 +375,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 
 def report_budget(config: pytest.Config, results_dir: Path, rendering: tuple[float, float], write: bool) -> None:
-    """Print the run's time budget (benchmark.budget); store it beside the results when cells were computed."""
-    from benchmark import budget  # noqa: PLC0415
+    """Print the run's time budget (benchmark.grid.budget); store it beside the results when cells were computed."""
+    from benchmark.grid import budget  # noqa: PLC0415
 
     collected = config.stash[BUDGET_KEY]
     workers = len({share["pid"] for share in collected["shares"]})  # processes that ran cells

@@ -39,7 +39,7 @@ _EXPORTS = {
     "randomized_copy": "baselines.store",
     "untrained_model": "baselines.store",
     "CorruptModelError": "baselines.store",
-    "BASELINES_CODE_VERSION": "baselines.store",
+    "BASELINES_CODE_VERSION": "baselines.model",
     "TrainingDivergedError": "baselines.train",
     "predict_gkmsvm": "baselines.gkmsvm",
     "TrainedModel": "baselines.model",

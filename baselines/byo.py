@@ -1,6 +1,6 @@
 """Bring your own model: an architecture from a file, or a trained Keras model explained as it is.
 
-Two ways, both declared in a benchmark run file (`benchmark.runfile`):
+Two ways, both declared in a benchmark run file (`benchmark.grid.runfile`):
 
 - an **architecture file**: a Keras model file (``.keras``, ``.h5``/``.hdf5``,
   or a ``.json`` from ``model.to_json()``) whose *architecture* is used, or a

@@ -10,11 +10,8 @@ reference, not a bound: a model can exceed it only by using the backgrounds
 test auROC 0.50-0.61 on the embedded and stress tasks).
 
 Why it is in the fidelity table: when every model, gkm-SVM included, is far
-below the bar, it tells whether the task or the models are short. Measured
-(`python -m baselines check`, round 18): oct4 0.905, mafk 0.984, simplified 1.000,
-stress_oct4_500 0.942, stress_oct4_1000 0.925. stress_oct4_500 read 0.809 while its motif
-filter ranked redundant motifs by the ratio alone and kept POU3F1 instead of the Pou5f1::Sox2
-composite (`tasks.scan.enrichment_lower_bounds`): the low ceiling is what pointed there.
+below the bar, it tells whether the task or the models are short. A low ceiling
+also flags a motif filter that kept the wrong motif of a redundant group.
 """
 
 from __future__ import annotations

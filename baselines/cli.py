@@ -1,9 +1,8 @@
-"""Command line: ``python -m baselines list | train | show | bench``.
+"""Command line for the models: ``motifbench models list | train | show | check`` (= ``python -m baselines ...``).
 
     python -m baselines list
     python -m baselines train oct4 basset [--seed 0] [--profile default] [--set kernel_width=8]
     python -m baselines show oct4 basset [--png curve.png]
-    python -m baselines bench [--profile default] [--tasks oct4,mafk,simplified] [--cold]
     python -m baselines check [--tasks default,stress] [--seeds 0,1,2] [--archs basset,beluga,shallow,gkmsvm]
 """
 
@@ -15,11 +14,9 @@ import logging
 import sys
 from pathlib import Path
 
-DEFAULT_BENCH_TASKS = "oct4,mafk,simplified"
-
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m baselines", description="Train, inspect and time the baseline models.")
+    parser = argparse.ArgumentParser(prog="motifbench models", description="Train, inspect and check the models that get explained (timing: motifbench bench models).")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("list", help="architectures, their parameters, and the profiles")
     for name, text in (("train", "train a model (or load it from the cache)"), ("show", "fidelity and learning curve of a trained model")):
@@ -29,12 +26,6 @@ def main(argv: list[str] | None = None) -> int:
         _model_options(cmd)
         if name == "show":
             cmd.add_argument("--png", type=Path, default=None, metavar="PATH", help="learning-curve PNG (default: <model dir>/learning_curve.png)")
-    bench = sub.add_parser("bench", help="wall time to train (cold) and load (cached) every model of a profile")
-    bench.add_argument("--profile", default="default", help="model profile (default: %(default)r)")
-    bench.add_argument("--tasks", default=DEFAULT_BENCH_TASKS, help="comma-separated tasks (default: %(default)r)")
-    bench.add_argument("--archs", default=None, help="comma-separated architectures (default: all)")
-    bench.add_argument("--seed", type=int, default=0, help="training seed (default: %(default)r)")
-    bench.add_argument("--cold", action="store_true", help="train into a fresh temporary models directory, so every model is trained")
     _check_parser(sub)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
@@ -45,12 +36,7 @@ def main(argv: list[str] | None = None) -> int:
             return _train(args)
         if args.command == "show":
             return _show(args)
-        if args.command == "check":
-            return _check(args)
-        from benchmark.bench_models import run_bench  # noqa: PLC0415
-
-        archs = args.archs.split(",") if args.archs else None
-        return run_bench(args.tasks.split(","), archs, args.profile, args.seed, args.cold)
+        return _check(args)
     except (KeyError, ValueError, FileNotFoundError) as error:
         message = error.args[0] if isinstance(error, KeyError) and error.args else error
         print(f"error: {message}", file=sys.stderr)
@@ -67,7 +53,7 @@ task's whole test split), two references for the task
 ceiling (a logistic regression on planted-hit counts per motif: how much of the
 label the motifs carry when their positions are known), the epochs each
 seed ran, the CPU seconds per model (~0 when loaded from the cache), and a verdict against the
-bar of issue 10: mean >= --min-auroc, mean >= gkm-SVM mean - 0.02, and on the
+fidelity bar: mean >= --min-auroc, mean >= gkm-SVM mean - 0.02, and on the
 default tasks (oct4, mafk, simplified) SD <= 0.02. gkm-SVM "seeds" are different
 seeded training subsamples. Exit status 1 if some Keras row misses the bar.
 

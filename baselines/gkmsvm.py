@@ -34,10 +34,13 @@ from __future__ import annotations
 import logging
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from baselines.model import TrainedModel
+if TYPE_CHECKING:  # baselines.model calls this module lazily, so no runtime import back
+    from baselines.model import TrainedModel
+
 
 log = logging.getLogger(__name__)
 

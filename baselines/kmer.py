@@ -8,11 +8,6 @@ training split, scored on the test split. In the fidelity table it separates
 a task that is hard to learn from this many sequences (every learner low,
 k-mer models included) from models that fall short where a simple learner
 does not.
-
-Measured with k=6 (`kmer_reference_auroc`, 7-21 CPU s per task; round 18): oct4 0.782,
-mafk 0.920, simplified 0.876; stress_oct4_500 0.793 (gkm-SVM 0.894, planted-motif
-ceiling 0.942; 0.639 before its motif ranking changed), stress_oct4_1000 0.787,
-stress_mafk_500 0.936, stress_mafk_1000 0.950, stress_simplified_400 0.761.
 """
 
 from __future__ import annotations

@@ -21,6 +21,10 @@ import numpy as np
 KERAS = "keras"
 GKMSVM = "gkmsvm"
 TORCH = "torch"
+#: Bump when training or saving changes in a way a model's settings do not show: every cached model is rebuilt.
+BASELINES_CODE_VERSION = "3"
+#: Test auROC a model needs before its attributions are ranked (a run file may set another threshold).
+FIDELITY_GATE = 0.75
 MODEL_KINDS = (KERAS, GKMSVM, TORCH)
 
 

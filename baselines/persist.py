@@ -20,7 +20,7 @@ from pathlib import Path
 
 from baselines import gkmsvm as gkm
 from baselines.architectures import build_network
-from baselines.model import KERAS, TORCH, TrainedModel
+from baselines.model import BASELINES_CODE_VERSION, KERAS, TORCH, TrainedModel
 from tasks.cache import file_sha256, write_json_atomic
 
 MANIFEST = "model.json"
@@ -36,9 +36,7 @@ class CorruptModelError(RuntimeError):
 
 
 def code_version() -> str:
-    from baselines import store  # noqa: PLC0415 (store imports this module)
-
-    return store.BASELINES_CODE_VERSION
+    return BASELINES_CODE_VERSION
 
 
 def write_model(model: TrainedModel, history: dict, directory: Path, dataset_name: str, dataset_hash: str) -> None:

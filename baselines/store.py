@@ -24,6 +24,7 @@ from baselines import gkmsvm as gkm
 from baselines.architectures import arch_defaults, arch_kind, build_network, check_params, profile_arch
 from baselines.architectures import conv_layer_names, first_kernel_width
 from baselines.model import GKMSVM, KERAS, TORCH, TrainedModel
+from baselines.model import BASELINES_CODE_VERSION
 from baselines.persist import CorruptModelError, load_history, load_model, write_model
 from baselines.profiles import get_profile
 from baselines.tf_setup import INTRA_OP_THREADS, KERNELS, keras, set_seed
@@ -34,7 +35,6 @@ from tasks.cache import atomic_directory, cache_root, content_hash, file_lock
 log = logging.getLogger(__name__)
 
 #: Bump when a change to this package changes what a trained model is.
-BASELINES_CODE_VERSION = "3"
 
 #: Keras training settings a profile may leave out; unset, they change nothing (nor the model's key).
 #: restarts: retrain from a fresh initialisation up to this many times while the best validation auROC

@@ -10,8 +10,8 @@ Recipe (same for every architecture and task; values in `baselines.profiles`):
   training split, each with fresh negatives, flips and shifts), so a small
   task gets as many updates per epoch as a large one. Why: every CNN first sits
   on a chance plateau (training loss = ln 2) for a few hundred updates; with
-  500 positives an epoch was 11 updates and training stopped before any
-  model left it (measured, issue 10);
+  500 positives an epoch of a few updates would stop training before any
+  model leaves it;
 - plateau-aware early stopping: while the training loss is above
   `plateau_fraction` x the labels' entropy the model has learned nothing, so
   neither patience nor learning-rate decay count; after that, stop after
@@ -33,21 +33,21 @@ Recipe (same for every architecture and task; values in `baselines.profiles`):
 - first stage and restarts (`baselines.store.OPTIONAL_TRAINING`; the default
   profile sets them, smoke and paper do not): every run first trains the
   network's first stage on its own for up to ``first_stage_epochs``
-  (`baselines.warmstart`, which says why and what it measured), then the whole
+  (`baselines.warmstart`, which says why), then the whole
   network; a run whose best validation auROC stays below ``restart_below``
   (default profile: 0.75, the fidelity gate) is retrained from a fresh
   initialisation, up to ``restarts`` times;
 - ``weight_decay`` (optional, unset = 0 = plain Adam): Adam's decoupled weight
   decay, each update shrinks every weight by ``learning_rate x weight_decay``
-  of itself (a probe against memorising small tasks, issue 10);
+  of itself (an option against memorising small tasks);
 - ``mutate_fraction`` (optional, unset = 0 = off): after the flip and the shift,
   each position of a training example is replaced by a random base with this
   probability, drawn afresh each epoch (EvoAug's substitution, see
-  `random_mutation`; a probe against memorising small tasks, issue 10);
+  `random_mutation`; an option against memorising small tasks);
 - ``ema_momentum`` (optional, unset = 0 = off): Polyak averaging of the
   weights, Keras' own (Adam ``use_ema``): validation, early stopping and the
   restored best epoch all use the running average, while training continues
-  from the raw weights (a probe against seed-to-seed variance, issue 10).
+  from the raw weights (an option against seed-to-seed variance).
 """
 
 from __future__ import annotations

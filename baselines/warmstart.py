@@ -1,24 +1,18 @@
 """Warm start: pre-train a network's first stage on its own before training the whole network.
 
-Why (issue 10; one model per variant, seed 0): on small or long tasks (a few thousand training
-sequences) the deep stacks of Basset and Beluga, and Shallow's dense head,
-memorise the training set from random features: the training loss falls while
-validation stays at chance. The same first convolutions under a global
-max-pool and a linear output (a motif scanner, which cannot memorise
-positions) learn those tasks. So every run of the default profile starts
-with its first stage copied from such a probe, and the whole network is then
-trained as usual. The architecture is unchanged. Until round 7 only restarts
-(runs still at chance) were warm-started. Warm-starting every run also raised
-and steadied the runs that had passed: paired by seed (0-2), plain first run
--> warm-started, mean test auROC 0.893 -> 0.909 (oct4 basset), 0.876 -> 0.897
-(oct4 beluga), 0.859 -> 0.883 (simplified basset), 0.778 -> 0.872 (simplified
-beluga), seed SD at most 0.011 (was up to 0.080), with 0.69x the training
-CPU of those plain runs (which restarted more often).
-The 3-seed check of the recipe: `docs/fidelity_check.md`.
-How long the probe trains: until the recipe's early stopping ends it, capped at the default
-profile's `first_stage_epochs` (32, the whole network's cap). Until round 21 the cap was 8, and the
-probe's best epoch was its last in nearly every run of every task (the paired check of the
-change is in docs/history/training-recipe.md).
+Why: on small or long tasks (a few thousand training sequences) the deep
+stacks of Basset and Beluga, and Shallow's dense head, can memorise the
+training set from random features: the training loss falls while validation
+stays at chance. The same first convolutions under a global max-pool and a
+linear output (a motif scanner, which cannot memorise positions) learn those
+tasks. So every run of the default profile starts with its first stage copied
+from such a probe, and the whole network is then trained as usual; the
+architecture is unchanged. Warm-starting every run, not only the restarts of
+runs still at chance, also raises and steadies the runs that would have
+passed (the 3-seed check of the recipe: `docs/fidelity_check.md`).
+The probe trains until the recipe's early stopping ends it, capped at the
+profile's `first_stage_epochs` (the whole network's cap in the default profile),
+so the probe is not cut off while it still improves.
 
 The *first stage* is every layer from the input up to the first pooling (or
 flattening) layer: Basset conv1 (k19), Beluga conv1-conv2 (k8, k8), Shallow

@@ -9,7 +9,7 @@ and shown on the leaderboard, and the session goes on.
 
 import pytest
 
-from benchmark.session import run_or_load
+from benchmark.grid.runner import run_or_load
 
 
 def test_motif_recovery(cell, motifbench_session, record_property):

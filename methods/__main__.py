@@ -1,16 +1,14 @@
 """Command line for the method registry.
 
-    python -m methods list
-    python -m methods explain TASK ARCH METHOD [--reference R] [--param k=v ...] [--n 5] [--out DIR]
-    python -m methods bench [--n 200] [--models basset,beluga,shallow] [-k ism]   (= python -m benchmark.bench)
+    motifbench methods list                 (= python -m methods list)
+    motifbench methods explain TASK ARCH METHOD [--reference R] [--param k=v ...] [--n 5] [--out DIR]
 
 ``list`` prints every registered method (model kinds, references, parameter
 grid, projection, what it computes) and the combinations it excludes, with
 the reason. ``explain`` builds (or loads) the task and the model, runs one
 cell on the first N eval sequences and writes ``attributions.npz`` and
 ``tracks.png`` (logo of the observed-base scores with the true motif hits
-shaded). ``bench`` times every registered method against a plain-TF floor
-(the harness's `benchmark.bench`; writes docs/speed.json).
+shaded). Timing every method against its floor is ``motifbench bench methods``.
 """
 
 from __future__ import annotations
@@ -148,7 +146,7 @@ def plot_tracks(path: Path, dataset, rows: np.ndarray, X: np.ndarray, scores: np
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m methods", description="attribution methods and references")
+    parser = argparse.ArgumentParser(prog="motifbench methods", description="attribution methods and references")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("list", help="every method, its grid and excluded combinations")
     ex = sub.add_parser("explain", help="run one cell on a few eval sequences; write .npz and a PNG")
@@ -161,7 +159,6 @@ def main(argv: list[str] | None = None) -> None:
     ex.add_argument("--out", type=Path, default=None, help="output directory (default explanations/<cell>)")
     ex.add_argument("--profile", default="default", help="model profile (default %(default)s)")
     ex.add_argument("--seed", type=int, default=0, help="model and reference seed (default %(default)s)")
-    sub.add_parser("bench", help="seconds per cell vs a plain-TF floor (see python -m methods bench -h)", add_help=False)
     args, rest = parser.parse_known_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     if args.command == "list":
@@ -171,10 +168,6 @@ def main(argv: list[str] | None = None) -> None:
             parser.error(f"unrecognized arguments: {' '.join(rest)}")
         explain(args.task, args.arch, args.method, args.reference, parse_params(args.param, args.method),
                 args.n, args.out, args.profile, args.seed)
-    elif args.command == "bench":
-        from benchmark.bench import main as bench_main  # noqa: PLC0415 (the timing scripts live with the harness)
-
-        bench_main(rest)
 
 
 if __name__ == "__main__":

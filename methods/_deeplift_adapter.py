@@ -96,8 +96,8 @@ def _register_exponential() -> None:
     reference; deeplift computes it by passing the layer's *output* reference
     to `_get_gradient_at_activation` (which elsewhere gets inputs). For exp
     that gave exp(exp(z_ref)), which overflows to inf once z_ref > ln 88.7, and
-    deeplift's masked sum then made 0 x inf = NaN (round 21: 3 of 1,000
-    sequence-reference pairs on one trained basset_exp). exp'(z_ref) is the
+    deeplift's masked sum then makes 0 x inf = NaN (seen on trained
+    exponential-activation models). exp'(z_ref) is the
     output reference itself, so that is what the fallback returns.
     """
     from deeplift.conversion import kerasapi_conversion as kc  # noqa: PLC0415

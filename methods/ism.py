@@ -46,10 +46,8 @@ IMPLEMENTATIONS = ("auto", "fastism", "batched")
 
 #: "auto" uses fastISM from this many sequences per call. fastISM loops over the
 #: 4L (position, base) substitutions in Python, a cost that does not shrink with
-#: N, so it only wins on large calls. Measured on 2 cores, default-scale models,
-#: L = 200 (python -m benchmark.bench_fastism --n N): wall time against batched ISM
-#: at N = 200 / 300 / 500 was basset 1.37 / 0.86 / 0.67, shallow 1.01 / 0.62 /
-#: 0.51, beluga 1.71 / 1.41 / 1.00.
+#: N, so it only wins on large calls; this crossover is where it became faster than
+#: batched ISM on default-scale models (`motifbench bench fastism --n N` measures it).
 FASTISM_MIN_SEQUENCES = 300
 
 
@@ -97,7 +95,7 @@ def _ism_by_prediction(predict, X: np.ndarray, batch_size: int) -> np.ndarray:
     return table
 
 
-def _keras_ism(network, X: np.ndarray, batch_size: int) -> np.ndarray:
+def keras_ism(network, X: np.ndarray, batch_size: int) -> np.ndarray:
     """Uncentred f(mutant) table (N, L, 4) of a Keras network; mutants are built inside the TF graph."""
     from methods._tf_grad import mutant_logit_fn, predict  # noqa: PLC0415 (TensorFlow only when needed)
 
@@ -143,7 +141,7 @@ def _fastism_for(network):
     return fast
 
 
-def _fastism_table(network, X: np.ndarray, max_chunk: int = 512) -> np.ndarray | None:
+def fastism_table(network, X: np.ndarray, max_chunk: int = 512) -> np.ndarray | None:
     """Uncentred f(mutant) table (N, L, 4) by compiled fastISM, or None when fastISM cannot run the network."""
     fast = _fastism_for(network)
     return None if fast is None else fastism_loop(fast, X, max_chunk)
@@ -202,9 +200,9 @@ def ism(model, X, references, *, batch_size: int = 1024, implementation: str = "
         raise ValueError(f"ism: unknown implementation {implementation!r}; expected one of {IMPLEMENTATIONS}")
     if model.kind == "keras":
         use_fastism = implementation == "fastism" or (implementation == "auto" and len(X) >= FASTISM_MIN_SEQUENCES)
-        table = _fastism_table(model.network, X) if use_fastism else None
+        table = fastism_table(model.network, X) if use_fastism else None
         if table is None:
-            table = _keras_ism(model.network, X, batch_size)
+            table = keras_ism(model.network, X, batch_size)
     elif model.kind == "torch":
         from methods._torch_grad import ism_table  # noqa: PLC0415 (torch only when needed)
 

@@ -15,24 +15,42 @@ R references for each of the N inputs. Methods average their contributions over 
   composition (e.g. [0.3, 0.2, 0.2, 0.3] at each position of an AT-rich input).
   It needs nothing but the input and is the expectation of a mononucleotide
   shuffle of it, the composition-matched counterpart of the ``shuffle<k>``
-  references. (Before round 3 this reference was called ``avg_composition``.)
+  references.
 - ``shuffle10``, ``shuffle20``, ``shuffle50``: R=k dinucleotide shuffles of each
   input (``dinuc_shuf.shuffle``). Each input's shuffles are seeded by ``seed``
   and a hash of the input's own bases, so the same sequence gets the same
   references whatever batch, subset or order it comes in, and the same seed
   gives the same bytes.
 
-``none`` is not registered here: the registry handles it (``NO_REFERENCE``).
+``none`` (``NO_REFERENCE``) is the reference of reference-free methods: it is
+known to the registry but has no generator. The references' registry lives
+here, below the method registry, which imports it.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
+from typing import Callable
 
 import dinuc_shuf
 import numpy as np
 
-from methods.registry import register_reference
+from tasks.registry import Registry
+
+REFERENCES = Registry("reference")
+NO_REFERENCE = "none"
+SHUFFLE_FAMILY = re.compile(r"^shuffle([1-9]\d*)$")
+
+
+def register_reference(name: str) -> Callable[[Callable[..., np.ndarray]], Callable[..., np.ndarray]]:
+    """Register a reference generator ``fn(X, *, seed) -> (N, R, L, 4)``."""
+    return REFERENCES.register(name)
+
+
+def known_reference(name: str) -> bool:
+    """True for a registered reference, ``none``, or a member of the ``shuffle<k>`` family."""
+    return name == NO_REFERENCE or bool(SHUFFLE_FAMILY.match(name)) or name in REFERENCES
 
 SHUFFLE_COUNTS = (10, 20, 50)
 

@@ -50,7 +50,6 @@ from __future__ import annotations
 
 import difflib
 import inspect
-import re
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -58,27 +57,17 @@ from typing import Any, Callable
 
 import numpy as np
 
+from methods.references import NO_REFERENCE, REFERENCES, SHUFFLE_FAMILY, dinucleotide_shuffles, known_reference, register_reference
 from tasks.registry import Registry
 
 METHODS = Registry("method")
-REFERENCES = Registry("reference")
-NO_REFERENCE = "none"
 PROJECTIONS = ("observed", "max_abs")
 MODEL_KINDS = ("keras", "gkmsvm", "torch")  # baselines.model.KERAS, GKMSVM, TORCH (not imported: baselines is heavier)
-SHUFFLE_FAMILY = re.compile(r"^shuffle([1-9]\d*)$")
 
 
 class ContractError(ValueError):
     """A method's declaration does not match its function or the registries."""
 
-
-def known_reference(name: str) -> bool:
-    """True for a registered reference, ``none``, or a member of the ``shuffle<k>`` family."""
-    if name == NO_REFERENCE or SHUFFLE_FAMILY.match(name) or name in REFERENCES:
-        return True
-    import methods.references  # noqa: F401, PLC0415 (registers the built-in references on first need)
-
-    return name in REFERENCES
 
 
 def check_contract(name: str, fn: Callable, model_kinds: tuple, references: tuple, params: dict, needs: tuple) -> None:
@@ -192,10 +181,6 @@ def _first_line(text: str | None) -> str:
     return lines[0] if lines else ""
 
 
-def register_reference(name: str) -> Callable[[Callable[..., np.ndarray]], Callable[..., np.ndarray]]:
-    """Register a reference generator ``fn(X, *, seed) -> (N, R, L, 4)``."""
-    return REFERENCES.register(name)
-
 
 class AttributionError(RuntimeError):
     """A method failed, or returned something unusable, for one cell."""
@@ -235,6 +220,11 @@ def model_setup():
         _SETUP_SECONDS[1] += time.process_time() - cpu
 
 
+def setup_seconds() -> tuple[float, float]:
+    """(wall, CPU) seconds this process has spent in `model_setup` blocks so far."""
+    return float(_SETUP_SECONDS[0]), float(_SETUP_SECONDS[1])  # plain floats: xdist ships budgets
+
+
 def project(hypothetical: np.ndarray, X: np.ndarray, projection: str = "observed") -> np.ndarray:
     """One score per position. (N, L, 4), (N, L, 4) -> (N, L)."""
     if projection == "observed":
@@ -250,7 +240,6 @@ def make_references(reference: str, X: np.ndarray, seed: int = 0) -> np.ndarray 
         return None
     family = SHUFFLE_FAMILY.match(reference)
     if family and reference not in REFERENCES:  # shuffle<k> for a k not registered by name
-        from methods.references import dinucleotide_shuffles  # noqa: PLC0415
 
         return dinucleotide_shuffles(X, int(family.group(1)), seed=seed)
     refs = np.asarray(REFERENCES[reference](X, seed=seed), dtype=np.float32)

@@ -25,11 +25,6 @@ from __future__ import annotations
 
 from tasks.builder import TASKS_CODE_VERSION, build, cache_dir, dataset_key, load
 from tasks.dataset import Dataset
-from tasks.registry import Registry
-from tasks.spec import SPECS_DIR, SpecError, TaskSpec, load_spec
-
-TASKS = Registry("task")
-for _path in sorted(SPECS_DIR.glob("*.toml")):
-    TASKS.add(_path.stem, _path)
+from tasks.spec import TASKS, SpecError, TaskSpec, load_spec
 
 __all__ = ["TASKS", "TASKS_CODE_VERSION", "Dataset", "SpecError", "TaskSpec", "build", "cache_dir", "dataset_key", "load", "load_spec"]

@@ -35,7 +35,7 @@ EXPECTED_ERRORS = (SpecError, MotifError, SequenceError, PeakError, FileNotFound
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m tasks",
+        prog="motifbench tasks",
         description="Build and inspect motifbench's simulated tasks (datasets with known motif positions). "
         "Built datasets are cached under $MOTIFBENCH_CACHE/tasks (default <repo>/.cache/tasks).",
     )

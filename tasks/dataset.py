@@ -14,6 +14,9 @@ Shapes (N sequences of length L):
   (test positives with at least one hit).
 - ``motifs``: motif name -> (w, 4) float32 position frequency matrix of each
   kept motif (used by the PWM-scan control).
+- ``instances``, ``role_mask`` (grammar tasks only, else None; `tasks.grammar`): one row per
+  planted instance with its role, expected sign and Shapley value under the task's rule
+  (`tasks.grammar_rules.INSTANCE_DTYPE`), and (N, L) int8 the role code at each position.
 - ``manifest``: provenance (spec, sources and their sha256, versions, motif
   table, occupancy statistics) and ``files``: the sha256 of every file of the
   directory, checked by `Dataset.load` (`CorruptDatasetError` names the file).
@@ -37,6 +40,7 @@ HIT_DTYPE = np.dtype(
 ARRAYS_FILE = "arrays.npz"
 MOTIFS_FILE = "motifs.npz"
 MANIFEST_FILE = "manifest.json"
+GRAMMAR_FILE = "grammar.npz"  # grammar tasks only: instances and role_mask
 FILES_FIELD = "files"  # manifest field: file name -> sha256
 
 
@@ -91,6 +95,8 @@ class Dataset:
     motifs: dict[str, np.ndarray] = field(default_factory=dict)
     manifest: dict = field(default_factory=dict)
     path: Path | None = None
+    instances: np.ndarray | None = None
+    role_mask: np.ndarray | None = None
 
     @property
     def length(self) -> int:
@@ -124,7 +130,7 @@ class Dataset:
     def save(self, directory: Path) -> None:
         """Write the dataset into `directory` (normally an `atomic_directory`)."""
         directory.mkdir(parents=True, exist_ok=True)
-        _savez_deterministic(
+        savez_deterministic(
             directory / ARRAYS_FILE,
             X=self.X.astype(np.uint8),
             y=self.y.astype(np.int8),
@@ -133,7 +139,10 @@ class Dataset:
             hits=self.hits.astype(HIT_DTYPE),
             eval_index=self.eval_index.astype(np.int64),
         )
-        _savez_deterministic(directory / MOTIFS_FILE, **{k: v.astype(np.float32) for k, v in self.motifs.items()})
+        savez_deterministic(directory / MOTIFS_FILE, **{k: v.astype(np.float32) for k, v in self.motifs.items()})
+        if self.instances is not None:
+            savez_deterministic(directory / GRAMMAR_FILE, instances=self.instances,
+                                role_mask=np.asarray(self.role_mask, dtype=np.int8))
         # The manifest is written last: its presence marks a complete directory, and it lists
         # the sha256 of every file already there (arrays, motifs, the builder's provenance).
         files = {p.name: file_sha256(p) for p in sorted(directory.iterdir()) if p.is_file() and p.name != MANIFEST_FILE}
@@ -155,6 +164,10 @@ class Dataset:
                 data = {key: arrays[key] for key in arrays.files}
             with np.load(directory / MOTIFS_FILE) as motif_file:
                 motifs = {key: motif_file[key] for key in motif_file.files}
+            grammar = {}
+            if (directory / GRAMMAR_FILE).exists():
+                with np.load(directory / GRAMMAR_FILE) as grammar_file:
+                    grammar = {key: grammar_file[key] for key in grammar_file.files}
         except Exception as error:  # BadZipFile, truncated entries, bad CRC: a damaged cache, not a bug
             raise CorruptDatasetError(f"cached dataset {directory} does not read: {type(error).__name__}: {error}") from None
         return cls(
@@ -168,10 +181,12 @@ class Dataset:
             motifs=motifs,
             manifest=manifest,
             path=directory,
+            instances=grammar.get("instances"),
+            role_mask=grammar.get("role_mask"),
         )
 
 
-def _savez_deterministic(path: Path, **arrays: np.ndarray) -> None:
+def savez_deterministic(path: Path, **arrays: np.ndarray) -> None:
     """Like `np.savez_compressed`, readable by `np.load`, but byte-identical for
     identical arrays (fixed zip timestamps and entry order), so the same spec and
     seed give the same files."""

@@ -45,6 +45,15 @@ class Registry:
         """Forget `name` (no error if it was never registered)."""
         self._entries.pop(name, None)
 
+    def snapshot(self) -> dict[str, Any]:
+        """A copy of every entry, for `restore` (tests that register temporary entries)."""
+        return dict(self._entries)
+
+    def restore(self, entries: dict[str, Any]) -> None:
+        """Put back the entries a `snapshot` returned, forgetting everything registered since."""
+        self._entries.clear()
+        self._entries.update(entries)
+
     def register(self, name: str) -> Callable[[Any], Any]:
         """Decorator form of `add`."""
         return lambda obj: self.add(name, obj)

@@ -1,8 +1,8 @@
-"""Valid result records (schema of benchmark.results) for tests that need one without running a model."""
+"""Valid result records (schema of benchmark.store.results) for tests that need one without running a model."""
 
 import numpy as np
 
-from benchmark import metrics
+from benchmark.scores import metrics
 
 
 def ok_record(identity: dict, quality: float = 2.0, seed: int = 0, n: int = 12, length: int = 40) -> dict:

@@ -19,13 +19,12 @@ def write_run(folder: Path, body: str, name: str = "run.toml") -> Path:
 def isolated_registries():
     """Run files register tasks and architectures process-wide; put both back after a test."""
     from baselines.architectures import ARCHITECTURES
-    from benchmark import keys
+    from benchmark.grid import keys
     from tasks.spec import RUN_SPECS
 
-    entries, specs = dict(ARCHITECTURES._entries), dict(RUN_SPECS)
+    entries, specs = ARCHITECTURES.snapshot(), dict(RUN_SPECS)
     yield
-    ARCHITECTURES._entries.clear()
-    ARCHITECTURES._entries.update(entries)
+    ARCHITECTURES.restore(entries)
     RUN_SPECS.clear()
     RUN_SPECS.update(specs)
     keys.task_key.cache_clear()

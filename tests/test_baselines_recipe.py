@@ -1,4 +1,4 @@
-"""The training recipe of issue 10: small data learns, seeds are recorded and keyed, the
+"""The training recipe: small data learns, seeds are recorded and keyed, the
 exponential first layer builds, trains and is explained by deeplift, shap and gradients."""
 
 from __future__ import annotations
@@ -296,7 +296,9 @@ def test_validation_on_the_average_leaves_the_raw_weights_to_train_on(few_positi
         train_pass(network, X, y, 32, _Warmup(1e-2, 0))
     raw = network.get_weights()
     logits, weights = validate(network, X[:64], averaged=True)
-    average = [np.asarray(v) for v in network.optimizer._model_variables_moving_average]
+    # the optimizer's averaged copies, in the model's variable order (public `variables`, named .../average/...)
+    average = [np.asarray(v) for v in network.optimizer.variables if "/average/" in v.name]
+    assert len(average) == len(raw)
     assert all(np.array_equal(a, b) for a, b in zip(network.get_weights(), raw))  # raw weights back in place
     assert all(np.array_equal(a, b) for a, b in zip(weights(), average))  # what was scored is the average
     assert any(not np.array_equal(a, b) for a, b in zip(average, raw))

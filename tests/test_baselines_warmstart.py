@@ -1,4 +1,4 @@
-"""Warm start (issue 10): which layers are the first stage, that only they are copied, and which runs get one."""
+"""Warm start: which layers are the first stage, that only they are copied, and which runs get one."""
 
 from __future__ import annotations
 
@@ -78,7 +78,7 @@ def test_no_first_stage_epochs_means_plain_runs(tmp_path):
 
 def test_the_first_stage_stops_by_early_stopping_when_its_cap_leaves_room():
     # the default profile caps the first stage at the whole network's epoch cap, so that the
-    # recipe's own early stopping ends it (round 21: at a cap of 8 it was still improving)
+    # recipe's own early stopping ends it, not the cap
     X, y = _planted().split(test=False)
     set_seed(0)
     network = build_network("basset", 60, scale=0.05)

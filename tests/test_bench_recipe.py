@@ -1,8 +1,8 @@
-"""benchmark.bench_recipe: the before/after table and its argument check (no training here)."""
+"""benchmark.timing.bench_recipe: the before/after table and its argument check (no training here)."""
 
 import pytest
 
-from benchmark.bench_recipe import comparison_table, main
+from benchmark.timing.bench_recipe import comparison_table, main
 
 
 def _records(cpu: float, aurocs: list[float], arch: str = "basset") -> list[dict]:

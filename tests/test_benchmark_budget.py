@@ -1,31 +1,38 @@
-"""benchmark.budget: nested phases are booked once, shares merge across processes, setup moves to the model."""
+"""benchmark.grid.budget: nested phases are booked once, shares merge across processes, setup moves to the model."""
 
 import json
-import time
 
 import numpy as np
 import pytest
 
-from benchmark import budget as budget_module
-from benchmark.budget import LEFT_OVER, PHASES, Budget
+from benchmark.grid import budget as budget_module
+from benchmark.grid.budget import LEFT_OVER, PHASES, Budget
 
 
-def _spin(seconds: float) -> None:
-    """Busy-wait so that both wall and CPU time advance."""
-    end = time.perf_counter() + seconds
-    while time.perf_counter() < end:
-        pass
+class _FakeClock:
+    """Stands in for the `time` module inside benchmark.grid.budget: wall and CPU advance only when told."""
+
+    def __init__(self):
+        self.now = 0.0
+
+    def perf_counter(self):
+        return self.now
+
+    def process_time(self):
+        return self.now
 
 
-def test_nested_phase_is_booked_to_the_innermost_only():
+def test_nested_phase_is_booked_to_the_innermost_only(monkeypatch):
+    clock = _FakeClock()
+    monkeypatch.setattr(budget_module, "time", clock)
     budget = Budget()
     with budget.phase("training", "m"):
-        _spin(0.05)
+        clock.now += 0.05
         with budget.phase("dataset", "t"):
-            _spin(0.1)
+            clock.now += 0.1
     training, dataset = budget.totals[("training", "m")], budget.totals[("dataset", "t")]
-    assert 0.09 <= dataset[0] < 0.5
-    assert 0.04 <= training[0] < dataset[0]  # the dataset's 0.1 s is not also booked to training
+    assert dataset[0] == pytest.approx(0.1) and dataset[1] == pytest.approx(0.1)
+    assert training[0] == pytest.approx(0.05)  # the dataset's 0.1 s is not also booked to training
     assert dataset[2] == training[2] == 1
 
 
@@ -58,7 +65,7 @@ def test_drain_returns_only_new_bookings_and_summary_accounts_for_everything():
 
 
 def test_write_is_skipped_by_the_results_loader(tmp_path):
-    from benchmark.results import load_all
+    from benchmark.store.results import load_all
 
     budget_module.write(budget_module.summary([], 1.0, 1.0, 1), tmp_path)
     assert (tmp_path / ".budget.json").exists()

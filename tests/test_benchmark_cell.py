@@ -1,4 +1,4 @@
-"""benchmark.cell / session / groundtruth on a toy model and a hand-made dataset (no training).
+"""benchmark.grid.cell / session / groundtruth on a toy model and a hand-made dataset (no training).
 
 A failing method, a NaN, or a model that cannot be built must each give a
 failed cell with a clear message, stored in results/ and shown in the
@@ -8,10 +8,15 @@ leaderboard, while the other cells are kept.
 import numpy as np
 import pytest
 
-from benchmark import groundtruth, leaderboard, results, scoring
-from benchmark.profiles import GridProfile, ModelVariant
-from benchmark.results import Cell
-from benchmark.session import RANDOMISED_COPIES, BenchmarkSession, run_or_load
+from benchmark.scores import groundtruth, scoring
+
+from benchmark.board import leaderboard
+
+from benchmark.store import results
+from benchmark.grid.profiles import GridProfile, ModelVariant
+from benchmark.store.results import Cell
+from benchmark.grid.runner import run_or_load
+from benchmark.grid.session import RANDOMISED_COPIES, BenchmarkSession
 from methods import METHODS
 from methods.registry import MethodSpec
 from tasks.dataset import HIT_DTYPE, Dataset
@@ -69,7 +74,7 @@ def _cell(method, reference="none"):
 
 
 @pytest.fixture
-def broken_methods(monkeypatch):
+def broken_methods():
     def boom(model, X, references, *, seed=0):
         raise ValueError("boom on purpose")
 
@@ -78,8 +83,11 @@ def broken_methods(monkeypatch):
         out[1, 3, 0] = np.nan
         return out
 
-    monkeypatch.setitem(METHODS._entries, "toy_boom", MethodSpec("toy_boom", boom, ("keras",), ("none",)))
-    monkeypatch.setitem(METHODS._entries, "toy_nan", MethodSpec("toy_nan", nan, ("keras",), ("none",)))
+    saved = METHODS.snapshot()
+    METHODS.replace("toy_boom", MethodSpec("toy_boom", boom, ("keras",), ("none",)))
+    METHODS.replace("toy_nan", MethodSpec("toy_nan", nan, ("keras",), ("none",)))
+    yield
+    METHODS.restore(saved)
 
 
 def test_ok_cell_has_metrics_sanity_runtime_and_rows(tmp_path):
@@ -113,7 +121,7 @@ def test_converting_the_randomised_copy_is_booked_to_the_copies_not_to_the_metho
 
 def test_both_projections_are_stored_and_gradient_equals_grad_x_input_under_each(tmp_path):
     """gradient and grad_x_input return the same array: only the projection differed, so both stored views agree."""
-    from benchmark import tables
+    from benchmark.analysis import tables
 
     session = ToySession(tmp_path)
     for method in ("gradient", "grad_x_input"):

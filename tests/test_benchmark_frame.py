@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 import benchmark
-from benchmark import results
-from benchmark.results import Cell
+from benchmark.store import results
+from benchmark.store.results import Cell
 from tests.result_records import ok_record
 
 

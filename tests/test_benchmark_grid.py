@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 import conftest as root_conftest
-from benchmark import keys, profiles, results
-from benchmark.profiles import Ablation, GridProfile, ModelVariant, grid_cells
+from benchmark.grid import keys, profiles, runfile
+from benchmark.store import results
+from benchmark.grid.profiles import Ablation, GridProfile, ModelVariant, grid_cells
 from tests.result_records import ok_record
 from methods.registry import MethodSpec
 
@@ -120,7 +121,7 @@ def test_model_group_is_read_from_each_cell_id():
 
 def test_unknown_profile_lists_the_valid_ones():
     with pytest.raises(ValueError, match="smoke"):
-        profiles.get_profile("huge")
+        runfile.get_profile("huge")
 
 
 def test_cached_result_is_reused_only_with_matching_identity(tmp_path):

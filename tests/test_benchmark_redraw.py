@@ -1,11 +1,13 @@
-"""benchmark.redraw: which cells two runs of one grid share, which are identical, and how far the rest moved."""
+"""benchmark.analysis.redraw: which cells two runs of one grid share, which are identical, and how far the rest moved."""
 
 import copy
 
 import pytest
 
-from benchmark import redraw, results
-from benchmark.results import Cell
+from benchmark.analysis import redraw
+
+from benchmark.store import results
+from benchmark.store.results import Cell
 from tests.result_records import ok_record
 from tests.test_results_trust import _forge
 

@@ -1,9 +1,9 @@
-"""The speed tools (issue 14): which passes a method's floor counts, and bench_deeplift's split of DeepLIFT's time.
+"""The speed tools: which passes a method's floor counts, and bench_deeplift's split of DeepLIFT's time.
 
 No timing is asserted: these check what is timed, not how fast.
 """
 
-from benchmark import bench, bench_deeplift
+from benchmark.timing import bench, bench_deeplift
 from methods import METHODS
 
 

@@ -1,4 +1,4 @@
-"""benchmark.leaderboard / findings / tables on hand-made result files (no models, no TensorFlow)."""
+"""benchmark.board.leaderboard / findings / tables on hand-made result files (no models, no TensorFlow)."""
 
 import json
 from pathlib import Path
@@ -6,8 +6,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from benchmark import findings, headline, leaderboard, metrics, results, tables
-from benchmark.results import Cell
+from benchmark.analysis import findings, tables
+
+from benchmark.board import headline, leaderboard
+
+from benchmark.scores import metrics
+
+from benchmark.store import results
+from benchmark.store.results import Cell
 
 N, L = 40, 50
 N_MODELS = 8  # seeds per (task, model): enough for a model-level Wilcoxon test that survives dropping one model
@@ -256,7 +262,7 @@ def test_check_detects_stale_and_up_to_date(results_dir, tmp_path):
     cell, record = _record("oct4", "basset", "ism", "none", 2.5, _truth(1), 99)
     results.save(results_dir, cell, record)
     ok, message = leaderboard.check(results_dir, output)
-    assert not ok and "stale" in message and "python -m benchmark.leaderboard" in message
+    assert not ok and "stale" in message and "python -m benchmark.board.leaderboard" in message
 
 
 def test_corrupt_and_old_schema_files_are_reported_not_fatal(results_dir, tmp_path):
@@ -310,7 +316,7 @@ def test_render_does_not_depend_on_the_hash_seed(results_dir, tmp_path):
     for seed in ("1", "2"):
         out = tmp_path / f"lb{seed}.md"
         env = {**os.environ, "PYTHONHASHSEED": seed}
-        subprocess.run([sys.executable, "-m", "benchmark.leaderboard", "--results-dir", str(results_dir), "--output", str(out),
+        subprocess.run([sys.executable, "-m", "benchmark.board.leaderboard", "--results-dir", str(results_dir), "--output", str(out),
                         "--no-figures"], check=True, env=env, cwd=leaderboard.REPO_ROOT, capture_output=True, timeout=300)
         texts.append(out.read_text())
     assert texts[0] == texts[1]
@@ -379,7 +385,7 @@ def test_repository_readme_headline_is_rendered_from_results():
 
 
 def test_activation_study_pairs_exp_with_its_relu_control_by_task_and_seed(tmp_path):
-    from benchmark import activation
+    from benchmark.board import activation
 
     directory = tmp_path / "act"
     seed = 0
@@ -405,7 +411,7 @@ def test_activation_study_pairs_exp_with_its_relu_control_by_task_and_seed(tmp_p
 
 
 def test_a_verdict_one_model_can_overturn_is_fragile_and_not_firm():
-    from benchmark import stats
+    from benchmark.analysis import stats
 
     six_agree = [0.05, 0.04, 0.06, 0.03, 0.05, 0.02]  # p = 2/64: every model must agree
     assert not stats.survives_dropping_any_model(six_agree)  # five models cannot be tested

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from benchmark import metrics
+from benchmark.scores import metrics
 from methods import attribute
 from methods.controls import centre_closeness
-from tests.toy_models import random_onehot, toy_cnn
+from baselines.toy import random_onehot, toy_cnn
 
 
 def brute_force(length):

@@ -49,11 +49,11 @@ def test_ism_equals_brute_force(pooling):
 def test_fastism_equals_batched_ism(arch):
     """fastISM's receptive-field trick and batched naive ISM give the same table on every registered CNN."""
     from baselines import untrained_model  # noqa: PLC0415
-    from methods.ism import _fastism_table, ism  # noqa: PLC0415
+    from methods.ism import fastism_table, ism  # noqa: PLC0415
 
     model = untrained_model(arch, 100, profile="smoke", seed=4)
     X = random_onehot(5, 100, seed=7)
-    assert _fastism_table(model.network, X) is not None  # fastISM ran, no fallback
+    assert fastism_table(model.network, X) is not None  # fastISM ran, no fallback
     fast = ism(model, X, None, implementation="fastism")
     batched = ism(model, X, None, implementation="batched")
     scale = np.abs(batched).max()
@@ -65,7 +65,7 @@ def test_network_fastism_cannot_rewrite_falls_back_to_batched():
     """A strided conv is outside fastISM; ISM still equals brute force."""
     from baselines.tf_setup import keras, set_seed  # noqa: PLC0415
     from baselines.model import KERAS, TrainedModel  # noqa: PLC0415
-    from methods.ism import _fastism_table, ism  # noqa: PLC0415
+    from methods.ism import fastism_table, ism  # noqa: PLC0415
 
     set_seed(0)
     network = keras.Sequential(
@@ -75,7 +75,7 @@ def test_network_fastism_cannot_rewrite_falls_back_to_batched():
     model = TrainedModel(kind=KERAS, arch="strided", params={}, seed=0, network=network, sequence_length=12,
                          first_kernel_width=4, conv_layer_names=[network.layers[0].name])
     X = random_onehot(2, 12, seed=2)
-    assert _fastism_table(network, X) is None
+    assert fastism_table(network, X) is None
     table = brute_force_table(model, X)
     result = ism(model, X, None, implementation="fastism")
     np.testing.assert_allclose(result, table - table.mean(-1, keepdims=True), rtol=1e-4, atol=1e-6)

@@ -69,7 +69,7 @@ def temporary_method():
 
     yield add
     for name in added:
-        METHODS._entries.pop(name, None)
+        METHODS.remove(name)
 
 
 def test_nan_output_becomes_attribution_error(model, X, temporary_method):

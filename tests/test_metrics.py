@@ -1,10 +1,10 @@
-"""benchmark.metrics: motif-recovery metrics, paired tests, bootstrap CI."""
+"""benchmark.scores.metrics: motif-recovery metrics, paired tests, bootstrap CI."""
 
 import numpy as np
 import pytest
 from sklearn.metrics import average_precision_score, roc_auc_score
 
-from benchmark import metrics
+from benchmark.scores import metrics
 
 
 def _mask(n=6, length=40, seed=0):

@@ -1,4 +1,4 @@
-"""Results a reader can trust (issue 11): digests, the strict schema, --verify, timeouts, kept good results.
+"""Results a reader can trust: digests, the strict schema, --verify, timeouts, kept good results.
 
 Runs on the hand-made toy session of test_benchmark_cell (no training).
 """
@@ -9,10 +9,14 @@ import time
 import numpy as np
 import pytest
 
-from benchmark import leaderboard, results, verify
-from benchmark.cell import time_limit, CellTimeout
-from benchmark.results import Cell
-from benchmark.session import run_or_load
+from benchmark.board import leaderboard
+
+from benchmark.store import results
+
+from benchmark.grid import verify
+from benchmark.grid.cell import time_limit, CellTimeout
+from benchmark.store.results import Cell
+from benchmark.grid.runner import run_or_load
 from methods import METHODS
 from methods.registry import MethodSpec
 from tests.result_records import ok_record
@@ -89,7 +93,7 @@ def test_stale_schema_files_are_listed_and_do_not_fail_check_files(tmp_path, cap
 
 def test_results_of_cells_no_longer_in_the_grid_are_listed_and_pruned(tmp_path, monkeypatch):
     monkeypatch.setenv("MOTIFBENCH_CACHE", str(tmp_path))
-    from benchmark.session import default_results_dir
+    from benchmark.grid.session import default_results_dir
 
     smoke = default_results_dir("smoke")
     kept_cell = Cell(task="smoke", model="shallow", arch="shallow", seed=0, method="gradient", reference="none")
@@ -136,13 +140,16 @@ def test_differences_use_the_stated_tolerance_and_compare_identity_exactly():
 
 
 @pytest.fixture
-def sleeping_method(monkeypatch):
-    """A method that hangs, registered only for this test (monkeypatch removes it)."""
+def sleeping_method():
+    """A method that hangs, registered only for this test."""
     def sleeper(model, X, references, *, seed=0):
         time.sleep(30)
         return np.zeros(X.shape, np.float32)
 
-    monkeypatch.setitem(METHODS._entries, "toy_sleeper", MethodSpec("toy_sleeper", sleeper, ("keras",), ("none",)))
+    saved = METHODS.snapshot()
+    METHODS.replace("toy_sleeper", MethodSpec("toy_sleeper", sleeper, ("keras",), ("none",)))
+    yield
+    METHODS.restore(saved)
 
 
 def test_a_hanging_method_times_out_as_a_failed_cell_and_the_next_cell_runs(tmp_path, sleeping_method):

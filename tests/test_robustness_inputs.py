@@ -1,4 +1,4 @@
-"""Faults a hostile or unlucky user meets (issue 11): the method contract, bad motif files,
+"""Faults a hostile or unlucky user meets: the method contract, bad motif files,
 damaged caches, runs killed mid-build, and the workflows' trust boundaries."""
 
 import json
@@ -15,14 +15,14 @@ import pytest
 import yaml
 
 import tasks
-from benchmark import groundtruth
+from benchmark.scores import groundtruth
 from methods import METHODS, register_method
 from methods.registry import ContractError, make_references
 from tasks.__main__ import main as tasks_main
 from tasks.cache import REPO_ROOT
 from tasks.dataset import CorruptDatasetError, Dataset
 from tasks.motifs import MotifError, read_meme
-from tests.toy_models import random_onehot
+from baselines.toy import random_onehot
 
 
 # -- the method contract ----------------------------------------------------------------------
@@ -116,14 +116,14 @@ def test_a_truncated_dataset_is_reported_damaged_and_rebuilt_with_a_log_line(pri
 KILLED_BUILD = textwrap.dedent("""
     import sys, time
     from tasks import dataset
-    original = dataset._savez_deterministic
+    original = dataset.savez_deterministic
     def slow(path, **arrays):
         original(path, **arrays)
         print("WROTE", path, flush=True)
         time.sleep(600)  # killed here, mid-build
-    dataset._savez_deterministic = slow
+    dataset.savez_deterministic = slow
     import tasks.builder
-    tasks.builder._savez_deterministic = slow
+    tasks.builder.savez_deterministic = slow
     import tasks
     tasks.build("smoke", progress=False)
 """)
@@ -160,13 +160,13 @@ def test_a_damaged_ground_truth_cache_is_recomputed_never_trusted(private_cache,
     path = private_cache / "benchmark" / "groundtruth" / "toy-key.npz"
     assert path.with_suffix(".json").exists()
     path.write_bytes(path.read_bytes()[:100])
-    with caplog.at_level(logging.WARNING, logger="benchmark.groundtruth"):
+    with caplog.at_level(logging.WARNING, logger="benchmark.scores.groundtruth"):
         again = groundtruth.cached(_Model(), dataset, 8, "toy-key")
     assert any(str(path) in r.message and "damaged" in r.message for r in caplog.records)
     assert np.array_equal(first.used, again.used) and np.array_equal(first.weight, again.weight)
     path.with_suffix(".json").unlink()  # an archive without its manifest (killed between the two writes)
     caplog.clear()
-    with caplog.at_level(logging.WARNING, logger="benchmark.groundtruth"):
+    with caplog.at_level(logging.WARNING, logger="benchmark.scores.groundtruth"):
         groundtruth.cached(_Model(), dataset, 8, "toy-key")
     assert any("no manifest" in r.message for r in caplog.records)
 

@@ -11,8 +11,9 @@ import tasks
 from baselines import get_model
 from baselines.byo import ModelFileError
 from baselines.tf_setup import keras, set_seed
-from benchmark import keys, profiles
-from benchmark.runfile import RunFileError, prepare, read_run
+from benchmark.grid import keys, profiles
+from benchmark.grid.runcheck import prepare
+from benchmark.grid.runfile import RunFileError, read_run
 from tests.runfile_helpers import isolated_registries, write_run  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.usefixtures("isolated_registries")
@@ -105,7 +106,8 @@ def test_python_builder_file(tmp_path):
 
 
 def test_pretrained_model_is_explained_as_it_is(tmp_path):
-    from benchmark.session import BenchmarkSession, run_or_load
+    from benchmark.grid.runner import run_or_load
+    from benchmark.grid.session import BenchmarkSession
 
     dataset = tasks.build("smoke", progress=False)
     set_seed(0)

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from benchmark.runfile import prepare, read_run
+from benchmark.grid.runcheck import prepare
+from benchmark.grid.runfile import read_run
 from tasks.spec import janggu_resources
 from tests.runfile_helpers import isolated_registries  # noqa: F401 (fixture)
 
@@ -31,8 +32,9 @@ def write_peaks(folder: Path) -> tuple[Path, Path]:
 @pytest.mark.usefixtures("isolated_registries")
 def test_paper_run_file_end_to_end_at_tiny_scale(tmp_path, monkeypatch):
     from benchmark import load_results
-    from benchmark.leaderboard import write_outputs
-    from benchmark.session import BenchmarkSession, run_or_load
+    from benchmark.board.leaderboard import write_outputs
+    from benchmark.grid.runner import run_or_load
+    from benchmark.grid.session import BenchmarkSession
 
     monkeypatch.setenv("MOTIFBENCH_CACHE", str(tmp_path / "cache"))
     peaks, background = write_peaks(tmp_path)
@@ -45,7 +47,7 @@ def test_paper_run_file_end_to_end_at_tiny_scale(tmp_path, monkeypatch):
     assert profile.tasks == ("paper_template",) and profile.name == "paper_tiny"
     import baselines
     import methods
-    from benchmark.profiles import grid_cells
+    from benchmark.grid.profiles import grid_cells
 
     cells = grid_cells(profile, methods.METHODS, baselines.arch_kind)
     assert {c.method for c in cells} == {"grad_x_input", "deeplift_rescale", "random"}

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from benchmark import profiles
-from benchmark.runfile import RunFileError, builtin_runs, eval_pool_bound, prepare, read_run
+from benchmark.grid import runfile as profiles
+from benchmark.grid.runcheck import eval_pool_bound, prepare
+from benchmark.grid.runfile import RunFileError, builtin_runs, read_run
 from tests.runfile_helpers import SMOKE_MODELS, isolated_registries, write_run  # noqa: F401 (fixture)
 
 REPO = Path(__file__).resolve().parents[1]

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from benchmark import stats
+from benchmark.analysis import stats
 
 
 def simulate(rng, n_models, n_seq, mu, tau, sigma):

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy import stats as sps
 
-from benchmark import stats
+from benchmark.analysis import stats
 
 
 def test_holm_hand_worked():
