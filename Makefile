@@ -16,7 +16,7 @@ help:
 	@echo "make replicate  the default grid with seeds 3-5; findings over every 3-seed draw of 0-5, and side by side with the board's"
 	@echo "make test       tests of the suite + smoke-profile benchmark (CI runs this)"
 	@echo "make test-fast  tests without the slow tier"
-	@echo "make bench      every method vs its floor -> docs/speed.json + README table; model training times"
+	@echo "make bench      every method vs its floor -> docs/speed.json + docs/speed.md; model training times"
 	@echo "make install    create .venv with the pinned dependencies"
 
 install: $(STAMP)
@@ -57,7 +57,7 @@ test: $(STAMP)
 test-fast: $(STAMP)
 	$(PY) -m pytest tests -q -n $(JOBS) -m "not slow"
 
-# Every registered method against its plain-TF floor -> docs/speed.json and README's speed table;
+# Every registered method against its plain-TF floor -> docs/speed.json and the table in docs/speed.md;
 # then training/loading times of every model (motifbench bench models).
 bench: $(STAMP)
 	$(VENV)/bin/motifbench bench methods

@@ -14,7 +14,7 @@ Public API (imported lazily, so ``import baselines.model`` stays light):
 - `randomized_copy(model, seed=0)`: same Keras architecture, fresh weights.
 - `TrainedModel` (`baselines.model`), `predict_gkmsvm` (`baselines.gkmsvm`).
 
-Command line: ``python -m baselines list | train TASK ARCH | show TASK ARCH | bench | check``
+Command line: ``motifbench models list | train TASK ARCH | show TASK ARCH | check``
 (`baselines.check`: every architecture x task x seed, test auROC mean and SD next to gkm-SVM).
 """
 
