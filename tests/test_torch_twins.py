@@ -127,3 +127,11 @@ def test_integrated_gradients_sums_to_delta_on_torch(X):
     _, torch_model = _pair("shallow")
     result = attribute("integrated_gradients", torch_model, X, "shuffle10", {"steps": 50})
     assert result.convergence_error < 0.05
+
+
+def test_twins_register_on_first_use_with_the_keras_parameters():
+    from baselines.architectures import ARCHITECTURES, TORCH_TWINS, arch_defaults, arch_kind
+
+    for twin, original in TORCH_TWINS.items():
+        assert arch_kind(twin) == "torch" and twin in ARCHITECTURES
+        assert arch_defaults(twin) == arch_defaults(original)
