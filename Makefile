@@ -25,6 +25,7 @@ $(STAMP): pyproject.toml requirements.lock
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "error: $(PYTHON) not found; motifbench needs Python 3.11 (set PYTHON=...)"; exit 1; }
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
+	# requirements.lock pins torch==2.13.0+cpu: the CPU wheel, never a multi-GB CUDA build of the same release
 	$(PY) -m pip install --quiet -c requirements.lock -e .
 	$(PY) -m pip install --quiet --no-deps janggu==0.10.2
 	@echo "compiling the FIMO/TOMTOM kernels once (numba caches them in the venv; a few minutes on 2 cores)"

@@ -24,8 +24,8 @@ import numpy as np
 from tabulate import tabulate
 
 from methods import METHODS, NO_REFERENCE, REFERENCES, attribute
+from methods.registry import MODEL_KINDS
 
-MODEL_KINDS = ("keras", "gkmsvm")
 MAX_PLOTTED = 4
 
 

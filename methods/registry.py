@@ -62,7 +62,7 @@ from tasks.registry import Registry
 
 METHODS = Registry("method")
 PROJECTIONS = ("observed", "max_abs")
-MODEL_KINDS = ("keras", "gkmsvm")  # baselines.model.KERAS, GKMSVM (not imported: baselines is heavier)
+MODEL_KINDS = ("keras", "gkmsvm", "torch")  # baselines.model.KERAS, GKMSVM, TORCH (not imported: baselines is heavier)
 
 
 class ContractError(ValueError):
