@@ -81,7 +81,7 @@ class TrainedModel:
 
             return predict_gkmsvm(self, X)
         if self.kind == TORCH:
-            from baselines.torch_train import predict as predict_torch  # noqa: PLC0415 (imports torch)
+            from baselines.torch_setup import predict as predict_torch  # noqa: PLC0415 (imports torch)
 
             return predict_torch(self.network, X, batch_size=batch_size)
         raise ValueError(f"unknown model kind {self.kind!r}; expected one of {MODEL_KINDS}")

@@ -65,3 +65,15 @@ def to_tensor(X: np.ndarray) -> torch.Tensor:
 
 
 __all__ = ["torch", "set_seed", "to_tensor", "unpooling_allowed", "KERNELS", "INTRA_OP_THREADS"]
+
+
+def predict(network, X: np.ndarray, batch_size: int = 512) -> np.ndarray:
+    """Logits of a torch network in eval mode: (N, L, 4) -> (N,) float32."""
+    was_training = network.training
+    network.eval()
+    try:
+        with torch.inference_mode():
+            out = [network(to_tensor(X[i : i + batch_size])).reshape(-1).numpy() for i in range(0, len(X), batch_size)]
+    finally:
+        network.train(was_training)
+    return np.concatenate(out).astype(np.float32) if out else np.zeros(0, np.float32)

@@ -29,23 +29,11 @@ import numpy as np
 from sklearn.metrics import roc_auc_score
 from tqdm.auto import tqdm
 
-from baselines.torch_setup import set_seed, to_tensor, torch
+from baselines.torch_setup import predict, set_seed, to_tensor, torch  # noqa: F401 (predict re-exported)
 from baselines.train import MONITORS, TrainingDivergedError, binary_entropy, epoch_data, logistic_loss, stratified_split
 
 log = logging.getLogger(__name__)
 nn = torch.nn
-
-
-def predict(network, X: np.ndarray, batch_size: int = 512) -> np.ndarray:
-    """Logits of a torch network in eval mode: (N, L, 4) -> (N,) float32."""
-    was_training = network.training
-    network.eval()
-    try:
-        with torch.inference_mode():
-            out = [network(to_tensor(X[i : i + batch_size])).reshape(-1).numpy() for i in range(0, len(X), batch_size)]
-    finally:
-        network.train(was_training)
-    return np.concatenate(out).astype(np.float32) if out else np.zeros(0, np.float32)
 
 
 class _Schedule:

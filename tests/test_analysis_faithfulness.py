@@ -57,5 +57,5 @@ def test_models_under_the_gate_and_records_without_scores_are_left_out():
 def test_the_page_reads_the_agreement_and_lists_every_task():
     text = "\n".join(faithfulness_page(_board(True) + [_record("a", 0, 1.0, 1.0, task="mafk")]))
     assert "## oct4 (keras models)" in text and "## mafk (keras models)" in text
-    assert "agrees firmly with planted truth on oct4 (keras)" in text
+    assert "On every task here the deletion ranking agrees with planted truth" in text  # mafk: one model, no tau
     assert np.isnan(faithfulness.bootstrap_mean([])[0])
