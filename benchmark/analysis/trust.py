@@ -18,14 +18,20 @@ from benchmark.store import results as results_store
 
 def grid_relpaths(profile: str) -> set[str] | None:
     """Relative result paths of every cell of `profile`'s grid (None for an unknown profile)."""
-    from benchmark.grid.profiles import PROFILES, grid_cells  # noqa: PLC0415
+    return {str(c.relpath()) for c in grid_cells_of(profile) or ()} or None
+
+
+def grid_cells_of(profile: str) -> list | None:
+    """Every cell of the built-in run `profile`'s grid (None for an unknown profile)."""
+    from benchmark.grid.profiles import grid_cells  # noqa: PLC0415
+    from benchmark.grid.runfile import PROFILES  # noqa: PLC0415
 
     if profile not in PROFILES:
         return None
     import baselines  # noqa: PLC0415 (imports TensorFlow: a few seconds)
     import methods  # noqa: PLC0415
 
-    return {str(c.relpath()) for c in grid_cells(PROFILES[profile], methods.METHODS, baselines.arch_kind)}
+    return grid_cells(PROFILES[profile], methods.METHODS, baselines.arch_kind)
 
 
 def grid_profile_of(results_dir: Path, profile: str) -> str | None:
