@@ -43,7 +43,7 @@ def test_an_edited_result_fails_its_digest_and_check_names_the_file(tmp_path, ca
     path = results.save(tmp_path, cell, ok_record({"method": "x"}))
     assert results.load(path)["digest"].startswith("sha256:")
     output = tmp_path / "lb.md"
-    leaderboard.write_outputs(tmp_path, output=output, figures_dir=leaderboard.DEFAULT_FIGURES, with_figures=False)
+    leaderboard.write_outputs(tmp_path, output=output, with_figures=False)
     assert leaderboard.main(["--results-dir", str(tmp_path), "--output", str(output), "--check"]) == 0
     _forge(path)
     with pytest.raises(results.DigestError, match="does not match its digest"):
@@ -205,3 +205,29 @@ def test_changed_result_paths_are_read_relative_to_the_results_directory(tmp_pat
     listing = tmp_path / "changed.txt"
     listing.write_text("results/oct4/basset-s0/gradient-none.json\n\nREADME.md\nmafk/shallow-s0/ism-none.json\n")
     assert root_conftest.read_changed_paths(listing) == ["oct4/basset-s0/gradient-none.json", "mafk/shallow-s0/ism-none.json"]
+
+
+def test_a_cell_of_the_grid_without_a_usable_result_fails_check_and_is_named(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("MOTIFBENCH_CACHE", str(tmp_path))
+    from benchmark.analysis.trust import grid_cells_of
+    from benchmark.grid.session import default_results_dir
+
+    smoke = default_results_dir("smoke")
+    cells = grid_cells_of("smoke")
+    for i, cell in enumerate(cells):
+        results.save(smoke, cell, ok_record({"m": i}, seed=i))
+    output = smoke / "leaderboard.md"
+    args = ["--results-dir", str(smoke), "--output", str(output), "--profile", "smoke", "--no-figures"]
+    assert leaderboard.main(args) == 0
+    assert leaderboard.main(args + ["--check"]) == 0
+    gone = [cells[0], cells[-1]]
+    for cell in gone:
+        results.result_path(smoke, cell).unlink()
+    leaderboard.main(args)  # the board itself rendered again: only the missing cells can fail the check
+    capsys.readouterr()
+    assert leaderboard.main(args + ["--check"]) == 1
+    err = capsys.readouterr().err
+    assert "2 cell(s) of the smoke grid have no usable result" in err
+    assert all(f"cell {cell.id} of the smoke grid has no usable result" in err for cell in gone)
+    results.result_path(smoke, cells[1]).write_text("{broken")  # an unusable file is no result either
+    assert cells[1].id in "".join(leaderboard.missing_cells(smoke, "smoke"))

@@ -69,6 +69,22 @@ def trusted_records(results_dir: Path, profile: str | None = "default") -> tuple
     return records, lines
 
 
+def missing_cells(results_dir: Path, profile: str) -> list[str]:
+    """One message per cell of `profile`'s grid that has no usable result file in `results_dir`.
+
+    A stored failure counts as a result (the board lists it); a missing file, or
+    one that cannot be read (corrupt, edited, invalid, of an older schema), does not.
+    """
+    cells = grid_cells_of(profile)
+    if cells is None:
+        raise ValueError(f"unknown profile {profile!r}: cannot tell which cells its grid holds")
+    records, _ = results_store.load_checked(Path(results_dir))
+    present = {r["_path"] for r in records}
+    return [f"{Path(results_dir) / c.relpath()}: cell {c.id} of the {profile} grid has no usable result; "
+            f"compute it with `motifbench run --profile {profile} -k '{c.id}'`"
+            for c in sorted(cells, key=lambda c: str(c.relpath())) if str(c.relpath()) not in present]
+
+
 def file_problems(results_dir: Path) -> list[str]:
     """Messages for result files that must fail CI: edited (digest), corrupt or invalid; stale ones pass."""
     _, excluded = results_store.load_checked(Path(results_dir))
