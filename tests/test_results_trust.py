@@ -24,9 +24,12 @@ from tests.test_benchmark_cell import ToySession, _cell
 
 
 def _forge(path, value=0.99):
-    """Edit one metric by hand, as a forger would (keeps valid JSON and the schema)."""
+    """Edit one metric by hand, as a forger would (keeps valid JSON, the schema and the derived fields)."""
     record = json.loads(path.read_text())
-    record["metrics"]["all_hits"]["abs"]["auprc_mean"] = value
+    block = record["metrics"]["all_hits"]["abs"]
+    block["auprc_mean"] = value
+    block["per_sequence_auprc"] = [value] * len(block["per_sequence_auprc"])
+    block["n_scored"] = len(block["per_sequence_auprc"])
     path.write_text(json.dumps(record, indent=2, sort_keys=True) + "\n")
     return record
 
@@ -93,10 +96,11 @@ def test_stale_schema_files_are_listed_and_do_not_fail_check_files(tmp_path, cap
 
 def test_results_of_cells_no_longer_in_the_grid_are_listed_and_pruned(tmp_path, monkeypatch):
     monkeypatch.setenv("MOTIFBENCH_CACHE", str(tmp_path))
+    from benchmark.analysis.trust import grid_cells_of
     from benchmark.grid.session import default_results_dir
 
     smoke = default_results_dir("smoke")
-    kept_cell = Cell(task="smoke", model="shallow", arch="shallow", seed=0, method="gradient", reference="none")
+    kept_cell = next(c for c in grid_cells_of("smoke") if c.id == "smoke-shallow-s0-gradient-none")
     gone_cell = Cell(task="smoke", model="shallow", arch="shallow", seed=0, method="retired_method", reference="none")
     kept = results.save(smoke, kept_cell, ok_record({"m": 1}))
     gone = results.save(smoke, gone_cell, ok_record({"m": 1}))

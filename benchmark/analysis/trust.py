@@ -60,25 +60,49 @@ def trusted_records(results_dir: Path, profile: str | None = "default") -> tuple
         lines.append(f"{len(stale)} files of an older results schema (stale; this motifbench reads schema "
                      f"{results_store.SCHEMA}), recomputed by the next run: "
                      + ", ".join(f"`{p.relative_to(results_dir)}`" for p in stale))
-    grid = grid_relpaths(profile) if records and profile else None
-    if grid is not None:
+    cells = grid_cells_of(profile) if records and profile else None
+    if cells is not None:
+        grid = {str(c.relpath()): c for c in cells}
         orphans = [r for r in records if r["_path"] not in grid]
-        records = [r for r in records if r["_path"] in grid]
         lines += [f"{r['_path']}: cell {r['cell']['id']} is no longer in the {profile} grid "
                   "(listed, not ranked; `python -m benchmark.board.leaderboard --prune` deletes it)" for r in orphans]
+        records = [r for r in records if r["_path"] in grid]
+        unlike = {r["_path"]: why for r in records if (why := grid_differences(r, grid[r["_path"]], profile))}
+        lines += [f"{path}: {why}; `motifbench run --profile {profile} -k '{grid[path].id}'` rewrites it (listed, not ranked)"
+                  for path, why in unlike.items()]
+        records = [r for r in records if r["_path"] not in unlike]
     return records, lines
+
+
+def grid_differences(record: dict, cell, profile: str) -> str:
+    """What a record holds that its grid decides (tags, the fidelity gate's threshold) and differs from the grid ("" if none).
+
+    Both are rewritten from the grid by every run, so a difference is a file
+    left from an older grid, or edited: the board derives them, never trusts them.
+    """
+    from benchmark.grid.runfile import PROFILES  # noqa: PLC0415
+
+    out = []
+    if record.get("tags") != sorted(cell.tags):
+        out.append(f"tags {record.get('tags')} are not the grid's {sorted(cell.tags)}")
+    threshold = PROFILES[profile].fidelity_threshold
+    model = record.get("model") if isinstance(record.get("model"), dict) else {}
+    if record.get("status") == "ok" and model.get("fidelity_threshold") != threshold:
+        out.append(f"model.fidelity_threshold {model.get('fidelity_threshold')!r} is not the {profile} run's {threshold!r}")
+    return "; ".join(out)
 
 
 def missing_cells(results_dir: Path, profile: str) -> list[str]:
     """One message per cell of `profile`'s grid that has no usable result file in `results_dir`.
 
     A stored failure counts as a result (the board lists it); a missing file, or
-    one that cannot be read (corrupt, edited, invalid, of an older schema), does not.
+    one the board does not rank (corrupt, edited, invalid, of an older schema, or
+    holding tags or a fidelity threshold that are not the grid's), does not.
     """
     cells = grid_cells_of(profile)
     if cells is None:
         raise ValueError(f"unknown profile {profile!r}: cannot tell which cells its grid holds")
-    records, _ = results_store.load_checked(Path(results_dir))
+    records, _ = trusted_records(Path(results_dir), profile)
     present = {r["_path"] for r in records}
     return [f"{Path(results_dir) / c.relpath()}: cell {c.id} of the {profile} grid has no usable result; "
             f"compute it with `motifbench run --profile {profile} -k '{c.id}'`"
