@@ -28,7 +28,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from benchmark.grid.cell import run_cell, save_record
+from benchmark.grid.cell import save_record
+from benchmark.grid.watchdog import run_limited
 from benchmark.store import results
 
 TOLERANCE = 1e-6
@@ -127,12 +128,12 @@ def verify_cell(session, cell, identity: dict) -> tuple[dict, str]:
     """
     path = results.result_path(session.results_dir, cell)
     if not path.exists():
-        return save_record(session, cell, run_cell(session, cell, timeout=session.cell_timeout)), "computed"
+        return save_record(session, cell, run_limited(session, cell, session.cell_timeout)), "computed"
     try:
         stored = results.load(path)
     except results.ResultError as error:
         return {"status": "failed", "error": f"cannot verify {cell.id}: {error}"}, "mismatch"
-    fresh = run_cell(session, cell, timeout=session.cell_timeout)
+    fresh = run_limited(session, cell, session.cell_timeout)
     fresh["identity"] = identity
     diffs = differences(stored, fresh, session.verify_tolerance) + written_differences(stored, cell)
     if not diffs:
