@@ -31,10 +31,10 @@ def board(tmp_path):
     return base, candidate, {str(_cell(m).relpath()): _cell(m) for m in BOARD}
 
 
-def _judge(base, candidate, cells):
+def _judge(base, candidate, cells, own="list"):
     session = ToySession(candidate)
     session.verify = True
-    return verify_candidate(candidate, base, session, cells)
+    return verify_candidate(candidate, base, session, cells, own=own)
 
 
 def _forge(path, value=0.99):
@@ -51,6 +51,22 @@ def test_an_unchanged_candidate_passes_and_a_new_cell_is_the_pull_requests_own(b
     verdict = _judge(base, candidate, cells)
     assert verdict.ok and verdict.verified == [] and verdict.own == [str(_cell("smoothgrad").relpath())]
     assert verdict.draws[verdict.own[0]] == ON_BOARD  # computed on the same trained model as the board
+    assert verdict.why_own[verdict.own[0]] == "a cell of no grid of the base"
+    committed = _judge(base, candidate, cells, own="refuse")  # committed by the pull request: CI computes those
+    assert not committed.ok and "smoothgrad-none.json: the base's code cannot recompute it" in committed.refused[0]
+
+
+def test_a_file_whose_input_keys_are_not_the_bases_is_refused_when_committed_and_named_when_computed(board):
+    base, candidate, cells = board
+    path = candidate / _cell("gradient").relpath()
+    record = json.loads(path.read_text())
+    record["identity"]["method"] = "changedsource"  # a forger dodging the recomputation, or a changed method
+    record["digest"] = results.content_digest(record)
+    path.write_text(json.dumps(record, sort_keys=True))
+    assert "input keys differ from the base's: method" in _judge(base, candidate, cells, own="refuse").refused[0]
+    listed = _judge(base, candidate, cells)
+    assert listed.why_own[str(_cell("gradient").relpath())] == "input keys differ from the base's: method"
+    assert "`toy/toy-s0/gradient-none.json` (input keys differ from the base's: method)" in listed.markdown()
 
 
 def test_a_re_digested_forged_file_is_refused(board):

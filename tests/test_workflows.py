@@ -48,7 +48,7 @@ def test_the_comment_comes_only_from_a_run_the_default_branch_code_verified():
     checkout = next(step for step in verify["steps"] if "actions/checkout" in step.get("uses", ""))
     assert "ref" not in checkout.get("with", {})  # the default branch, never the pull request's head
     scripts = "\n".join(step.get("run", "") for step in verify["steps"])
-    assert "-P -m benchmark.grid.trusted --candidate pr/results" in scripts and "--publish published/results" in scripts
+    assert "-P -m benchmark.grid.trusted --candidate pr/results --own list" in scripts and "--publish published/results" in scripts
 
 
 def test_pull_request_runs_restore_the_models_the_default_branch_saved_under_the_same_key():

@@ -12,9 +12,11 @@ read as data. Every file that differs from the base's ``results/``:
 - when its cell is in the base's grid with the base's input keys, is recomputed
   here with the base's code and compared field by field (`benchmark.grid.verify`);
   a difference is refused;
-- otherwise it is the pull request's own cell (a new or changed method, task or
-  model): the base's code cannot recompute it, so it is listed as computed by
-  the pull request's code.
+- otherwise the base's code cannot recompute it (a new or changed method, task
+  or model): in the pull request's committed results it is refused (CI
+  computes such cells; they are not committed), and in the results a pull
+  request's run computed (``--own list``) it is listed as computed by the pull
+  request's code, with the input keys that differ from the base's.
 
 Each changed cell is also placed against the board's models: a record whose
 ``model.weights_sha256`` equals the one the base's records hold for that model
@@ -50,6 +52,7 @@ class Verdict:
     own: list[str] = field(default_factory=list)  # the pull request's cells: computed by its code
     removed: list[str] = field(default_factory=list)
     draws: dict[str, str] = field(default_factory=dict)  # path -> ON_BOARD | OTHER_DRAW (+ why)
+    why_own: dict[str, str] = field(default_factory=dict)  # path -> why the base's code cannot recompute it
 
     @property
     def ok(self) -> bool:
@@ -63,7 +66,9 @@ class Verdict:
         for title, items in (("Refused", self.refused), ("Recomputed and equal", self.verified),
                              ("Computed by the pull request's code", self.own), ("Removed", self.removed)):
             if items:
-                lines += [f"**{title}**", "", *[f"- `{item}`" if title != "Refused" else f"- {item}" for item in items[:200]], ""]
+                shown = [item if title == "Refused" else f"`{item}`" + (f" ({self.why_own[item]})" if item in self.why_own else "")
+                         for item in items[:200]]
+                lines += [f"**{title}**", "", *[f"- {item}" for item in shown], ""]
         other = sorted(p for p, d in self.draws.items() if d.startswith(OTHER_DRAW))
         if other:
             lines += ["**Another draw** (not on the board's trained models: shown apart, not ranked with the board)", "",
@@ -116,10 +121,14 @@ def draw_of(record: dict, rel: Path, weights: dict[str, set[str]]) -> str:
     return f"{OTHER_DRAW}: weights {mine or 'unrecorded'}, the board's {', '.join(sorted(board))}"
 
 
-def verify_candidate(candidate: Path, base: Path, session, cells: dict) -> Verdict:
+def verify_candidate(candidate: Path, base: Path, session, cells: dict, own: str = "refuse") -> Verdict:
     """Judge `candidate` against `base` with `session` (the base's code, results_dir = `candidate`, verify on).
 
-    cells: relative result path -> Cell of the base's grid.
+    cells: relative result path -> Cell of the base's grid. own: what to do with a
+    changed file the base's code cannot recompute (a cell of no base grid, or whose
+    input keys differ from the base's): "refuse" it (a pull request's committed
+    results: such files are computed by CI, not committed) or "list" it as the
+    pull request's own (the results its run computed).
     """
     verdict = Verdict()
     changed, verdict.refused, verdict.removed = changed_entries(candidate, base)
@@ -131,8 +140,14 @@ def verify_candidate(candidate: Path, base: Path, session, cells: dict) -> Verdi
             verdict.refused.append(str(error).replace(str(candidate / rel), str(rel)))
             continue
         cell = cells.get(str(rel))
-        if cell is None or record["identity"] != session.identity(cell):
+        why = "a cell of no grid of the base" if cell is None else _differing_keys(record["identity"], session.identity(cell))
+        if why and own == "refuse":
+            verdict.refused.append(f"{rel}: the base's code cannot recompute it ({why}); result files of new or changed "
+                                   "cells are computed by CI, not committed: remove it from the pull request")
+            continue
+        if why:
             verdict.own.append(str(rel))
+            verdict.why_own[str(rel)] = why
         else:
             fresh, how = verify_cell(session, cell, record["identity"])
             if how != "verified":
@@ -141,6 +156,12 @@ def verify_candidate(candidate: Path, base: Path, session, cells: dict) -> Verdi
             verdict.verified.append(str(rel))
         verdict.draws[str(rel)] = draw_of(record, rel, weights)
     return verdict
+
+
+def _differing_keys(stored: dict, base: dict) -> str:
+    """"" when the input keys are the base's, else which differ ("input keys differ from the base's: method, scoring")."""
+    keys = sorted(k for k in set(stored) | set(base) if stored.get(k) != base.get(k))
+    return f"input keys differ from the base's: {', '.join(keys)}" if keys else ""
 
 
 def publish(candidate: Path, base: Path, verdict: Verdict, target: Path) -> Path:
@@ -166,13 +187,16 @@ def main(argv: list[str] | None = None) -> int:
                         help="the board's results (default: this checkout's results/)")
     parser.add_argument("--profile", default="default", help="the grid the board belongs to (default: %(default)s)")
     parser.add_argument("--report", type=Path, default=None, help="also write the verdict as markdown here")
+    parser.add_argument("--own", choices=("refuse", "list"), default="refuse",
+                        help="a changed file the base cannot recompute: refuse it (committed results, the default) "
+                             "or list it as the pull request's own (the results its run computed)")
     parser.add_argument("--publish", type=Path, default=None,
                         help="write the results directory to render the published board from (only when nothing was refused)")
     args = parser.parse_args(argv)
     for where in (args.candidate, args.base_results):
         if not where.is_dir() or where.is_symlink():
             parser.error(f"{where} is not a results directory")
-    verdict = verify_candidate(args.candidate, args.base_results, *_board_session(args.candidate, args.profile))
+    verdict = verify_candidate(args.candidate, args.base_results, *_board_session(args.candidate, args.profile), own=args.own)
     text = verdict.markdown()
     print(text)
     if args.report:
