@@ -248,7 +248,7 @@ def _select_changed(config: pytest.Config, items: list) -> None:
         raise pytest.UsageError(
             f"--verify-changed: {len(unknown)} result file(s) belong to no cell of profile "
             f"{config.getoption('--profile')!r} and cannot be verified: {', '.join(unknown[:20])}. "
-            "Remove them from the pull request (or `python -m benchmark.board.leaderboard --prune`)")
+            "Remove them from the pull request (or `motifbench board --prune`)")
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = kept
@@ -360,7 +360,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     results_dir = _results_dir(config)
     writer = config.get_terminal_writer()
     if config.getoption("--no-leaderboard"):
-        report_budget(config, results_dir, (0.0, 0.0), write=seen["computed"] > 0)
+        report_budget(config, results_dir, (0.0, 0.0), write=seen["computed"] > 0, run=name)
         writer.line("")
         writer.line(summary_line(seen, results_dir))
         report_models(writer, seen["models"])
@@ -373,7 +373,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         return
     finally:
         rendering = (time.perf_counter() - render_wall, time.process_time() - render_cpu)
-        report_budget(config, results_dir, rendering, write=seen["computed"] > 0)
+        report_budget(config, results_dir, rendering, write=seen["computed"] > 0, run=name)
     writer.line("")
     writer.line(summary_line(seen, results_dir) + f"; wrote {', '.join(str(p) for p in written)}")
     report_models(writer, seen["models"])
@@ -399,7 +399,8 @@ def report_models(writer, models: dict) -> None:
         writer.line(f"  {group}: key {m['key']}, weights {m['weights_sha256']}, {m['how']}")
 
 
-def report_budget(config: pytest.Config, results_dir: Path, rendering: tuple[float, float], write: bool) -> None:
+def report_budget(config: pytest.Config, results_dir: Path, rendering: tuple[float, float], write: bool,
+                  run: str = "default") -> None:
     """Print the run's time budget (benchmark.grid.budget); store it beside the results when cells were computed."""
     from benchmark.grid import budget  # noqa: PLC0415
 
@@ -412,4 +413,4 @@ def report_budget(config: pytest.Config, results_dir: Path, rendering: tuple[flo
     writer.line("motifbench time budget (wall s summed over workers; CPU s of all processes):")
     writer.line(budget.render(result))
     if write:
-        writer.line(f"budget stored in {budget.write(result, results_dir)}")
+        writer.line(f"budget stored in {budget.write(result, results_dir, run)}")

@@ -233,7 +233,12 @@ def _make(spec: TaskSpec, key: str, hashed: dict, progress: bool) -> Dataset:
         held_out = sim.get("held_out", np.zeros(len(sim["y"]), dtype=bool))
         is_test = held_out.copy()
         is_test[~held_out] = simulate.split(sim["y"][~held_out], spec.test_fraction, _rng(spec, 3))
-    eval_rows = simulate.eval_index(sim["y"], is_test, sim["hits"], spec.n_eval, signal)
+    if spec.source == "grammar":  # both classes: the decoys a grammar score needs sit in the negatives
+        from tasks.grammar import grammar_eval_index
+
+        eval_rows = grammar_eval_index(sim["y"], is_test, sim["instances"], spec.n_eval, _rng(spec, 7))
+    else:
+        eval_rows = simulate.eval_index(sim["y"], is_test, sim["hits"], spec.n_eval, signal)
     present = set(sim["hits"]["motif"].tolist())
     used = [name for name in kept if name in present]  # kept order: most enriched first
     manifest = {

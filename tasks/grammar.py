@@ -197,6 +197,28 @@ def grammar_eval_rows(dataset, n_per_class: int | None = None) -> np.ndarray:
     return np.sort(np.concatenate(rows)).astype(np.int64)
 
 
+def grammar_eval_index(y: np.ndarray, is_test: np.ndarray, instances: np.ndarray, n_eval: int,
+                       rng: np.random.Generator) -> np.ndarray:
+    """The eval set of a grammar task: test rows of both classes that carry an instance, alternating.
+
+    The decoys a grammar score needs sit in the negatives, so the eval set holds both
+    classes: a seeded random sample of each (n_eval // 2 positives, the rest negatives),
+    listed positive, negative, positive, ... so that its first n rows are balanced
+    whatever n a run scores. (E,) int64, in that order (not sorted).
+    """
+    carries = np.zeros(len(y), dtype=bool)
+    carries[instances["seq"]] = True
+    wanted = {1: n_eval - n_eval // 2, 0: n_eval // 2}
+    chosen = {}
+    for label in (1, 0):
+        pool = np.flatnonzero(carries & is_test & (y == label))
+        chosen[label] = np.sort(rng.choice(pool, size=min(wanted[label], len(pool)), replace=False))
+    order = []
+    for i in range(max(len(chosen[1]), len(chosen[0]))):
+        order += [int(chosen[label][i]) for label in (1, 0) if i < len(chosen[label])]
+    return np.asarray(order, dtype=np.int64)
+
+
 def load_letter_motifs(spec) -> tuple[dict[str, str], dict[str, np.ndarray], dict]:
     """(letter -> motif key, motif key -> (w, 4) matrix, database info) of a grammar spec's letters.
 

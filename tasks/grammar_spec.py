@@ -29,7 +29,7 @@ RULES = ("and", "or", "spacing", "repressor")
 LETTERS = {"and": ("A", "B"), "or": ("A", "B"), "spacing": ("A", "B"), "repressor": ("A", "R")}
 ORIENTATIONS = ("same", "opposite")
 # Bump when a change to the grammar simulation changes what a build produces (hashed for grammar tasks only).
-GRAMMAR_VERSION = "1"
+GRAMMAR_VERSION = "2"
 
 
 @dataclass(frozen=True)

@@ -245,3 +245,17 @@ def test_ground_truth_scores_the_eval_sequences_once():
     # eval logits once, the shuffled variants once, the threshold's test negatives once
     assert len(model.calls) == 3 and model.calls[0] == len(truth.rows) == 8
     assert model.calls[1] == truth.info["n_blocks"] * truth.info["n_shuffles"]
+
+
+def test_main_cells_record_faithfulness_and_ablation_cells_do_not(tmp_path):
+    session = ToySession(tmp_path)
+    main, _ = run_or_load(session, _cell("grad_x_input"))
+    faith = main["faithfulness"]
+    assert faith["fractions"] == [0.01, 0.02, 0.05, 0.1, 0.2] and faith["draws"] == 3
+    assert len(faith["deletion_area_per_sequence"]) == len(main["rows"])
+    assert np.isfinite(faith["deletion_area"]) and np.isfinite(faith["insertion_area"])
+    assert ("faithfulness", "grad_x_input") in session.budget.totals  # booked as its own phase
+    ablation = Cell(task="toy", model="toy", arch="toy", seed=0, method="ism", reference="none",
+                    tags=frozenset({"ablation:reference"}))
+    record, _ = run_or_load(session, ablation)
+    assert record["status"] == "ok" and "faithfulness" not in record

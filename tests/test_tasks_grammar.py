@@ -64,7 +64,12 @@ def test_four_grammar_tasks_build_with_their_sizes_and_ground_truth(built):
         for inst in dataset.instances:
             expected[inst["seq"], inst["start"]:inst["end"]] = inst["role"]
         assert (expected == dataset.role_mask).all() and ((expected > 0) == dataset.mask).all()
-        assert len(dataset.eval_index) and (dataset.y[dataset.eval_index] == 1).all()
+        eval_rows = dataset.eval_index  # both classes, alternating, each row carrying an instance
+        assert len(eval_rows) and np.isin(eval_rows, dataset.instances["seq"]).all() and dataset.is_test[eval_rows].all()
+        if name != "grammar_or":  # its negatives carry nothing: only positives qualify
+            labels = dataset.y[eval_rows]
+            paired = 2 * min(int(labels.sum()), int((labels == 0).sum()))  # alternating until one class runs out
+            assert paired >= 4 and list(labels[:paired]) == [1, 0] * (paired // 2)
         rows = grammar_eval_rows(dataset)
         assert set(dataset.y[rows]) == ({1} if name == "grammar_or" else {0, 1}) and dataset.is_test[rows].all()
 

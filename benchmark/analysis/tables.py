@@ -94,9 +94,15 @@ def is_diagnostic(record: dict) -> bool:
     return "randompos" in record["cell"]["task"]
 
 
+def is_grammar(record: dict) -> bool:
+    """True for grammar tasks (implanted motif pairs under a labelling rule, `tasks.grammar`)."""
+    source = (record.get("dataset") or {}).get("source")
+    return source == "grammar" or (source is None and record["cell"]["task"].startswith("grammar"))
+
+
 def is_realistic(record: dict) -> bool:
-    """A realistic task as the paper built it: not simplified, hits at their original positions."""
-    return not is_simplified(record) and not is_diagnostic(record)
+    """A realistic task as the paper built it: not simplified, not a grammar task, hits at their original positions."""
+    return not is_simplified(record) and not is_diagnostic(record) and not is_grammar(record)
 
 
 def main_records(records: list[dict]) -> list[dict]:

@@ -5,40 +5,51 @@ A file is ranked when it satisfies the results schema, its digest verifies
 of the profile whose results directory it sits in. Everything else is listed
 on the board with the reason: corrupt, edited, invalid (field named), of an
 older schema (stale: recomputed by the next run), or of a cell no longer in
-the grid (``python -m benchmark.board.leaderboard --prune`` deletes those).
+the grid (``motifbench board --prune`` deletes those).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from benchmark.grid.profiles import grid_cells
+from benchmark.grid.runfile import PROFILES
+from benchmark.grid.session import BOARD_RUNS, default_results_dir
 from benchmark.store import results as results_store
 
 
 
 def grid_relpaths(profile: str) -> set[str] | None:
     """Relative result paths of every cell of `profile`'s grid (None for an unknown profile)."""
-    return {str(c.relpath()) for c in grid_cells_of(profile) or ()} or None
+    cells = grid_cells_of(profile)
+    return None if cells is None else {str(c.relpath()) for c in cells}
 
 
 def grid_cells_of(profile: str) -> list | None:
-    """Every cell of the built-in run `profile`'s grid (None for an unknown profile)."""
-    from benchmark.grid.profiles import grid_cells  # noqa: PLC0415
-    from benchmark.grid.runfile import PROFILES  # noqa: PLC0415
+    """Every cell of `profile`'s grid (None for an unknown profile)."""
+    grid = grid_of(profile)
+    return None if grid is None else [cell for cell, _ in grid.values()]
 
+
+def grid_of(profile: str) -> dict | None:
+    """Relative result path -> (cell, the run it belongs to) over `profile`'s grid (None for an unknown profile).
+
+    A run file of the committed board (`BOARD_RUNS`) shares results/ with the others, so its
+    grid is theirs together.
+    """
     if profile not in PROFILES:
         return None
     import baselines  # noqa: PLC0415 (imports TensorFlow: a few seconds)
     import methods  # noqa: PLC0415
 
-    return grid_cells(PROFILES[profile], methods.METHODS, baselines.arch_kind)
+    names = [name for name in BOARD_RUNS if name in PROFILES] if profile in BOARD_RUNS else [profile]
+    return {str(c.relpath()): (c, name) for name in names
+            for c in grid_cells(PROFILES[name], methods.METHODS, baselines.arch_kind)}
 
 
 def grid_profile_of(results_dir: Path, profile: str) -> str | None:
     """`profile` when `results_dir` is that profile's own results directory, else None (no grid check:
     a hand-made or merged directory may hold any cells)."""
-    from benchmark.grid.session import default_results_dir  # noqa: PLC0415
-
     return profile if Path(results_dir).resolve() == Path(default_results_dir(profile)).resolve() else None
 
 
@@ -60,35 +71,32 @@ def trusted_records(results_dir: Path, profile: str | None = "default") -> tuple
         lines.append(f"{len(stale)} files of an older results schema (stale; this motifbench reads schema "
                      f"{results_store.SCHEMA}), recomputed by the next run: "
                      + ", ".join(f"`{p.relative_to(results_dir)}`" for p in stale))
-    cells = grid_cells_of(profile) if records and profile else None
-    if cells is not None:
-        grid = {str(c.relpath()): c for c in cells}
+    grid = grid_of(profile) if records and profile else None
+    if grid is not None:
         orphans = [r for r in records if r["_path"] not in grid]
         lines += [f"{r['_path']}: cell {r['cell']['id']} is no longer in the {profile} grid "
-                  "(listed, not ranked; `python -m benchmark.board.leaderboard --prune` deletes it)" for r in orphans]
+                  "(listed, not ranked; `motifbench board --prune` deletes it)" for r in orphans]
         records = [r for r in records if r["_path"] in grid]
-        unlike = {r["_path"]: why for r in records if (why := grid_differences(r, grid[r["_path"]], profile))}
-        lines += [f"{path}: {why}; `motifbench run --profile {profile} -k '{grid[path].id}'` rewrites it (listed, not ranked)"
-                  for path, why in unlike.items()]
+        unlike = {r["_path"]: why for r in records if (why := grid_differences(r, *grid[r["_path"]]))}
+        lines += [f"{path}: {why}; `motifbench run --profile {grid[path][1]} -k '{grid[path][0].id}'` rewrites it "
+                  "(listed, not ranked)" for path, why in unlike.items()]
         records = [r for r in records if r["_path"] not in unlike]
     return records, lines
 
 
-def grid_differences(record: dict, cell, profile: str) -> str:
+def grid_differences(record: dict, cell, run: str) -> str:
     """What a record holds that its grid decides (tags, the fidelity gate's threshold) and differs from the grid ("" if none).
 
     Both are rewritten from the grid by every run, so a difference is a file
     left from an older grid, or edited: the board derives them, never trusts them.
     """
-    from benchmark.grid.runfile import PROFILES  # noqa: PLC0415
-
     out = []
     if record.get("tags") != sorted(cell.tags):
         out.append(f"tags {record.get('tags')} are not the grid's {sorted(cell.tags)}")
-    threshold = PROFILES[profile].fidelity_threshold
+    threshold = PROFILES[run].fidelity_threshold
     model = record.get("model") if isinstance(record.get("model"), dict) else {}
     if record.get("status") == "ok" and model.get("fidelity_threshold") != threshold:
-        out.append(f"model.fidelity_threshold {model.get('fidelity_threshold')!r} is not the {profile} run's {threshold!r}")
+        out.append(f"model.fidelity_threshold {model.get('fidelity_threshold')!r} is not the {run} run's {threshold!r}")
     return "; ".join(out)
 
 
@@ -99,14 +107,14 @@ def missing_cells(results_dir: Path, profile: str) -> list[str]:
     one the board does not rank (corrupt, edited, invalid, of an older schema, or
     holding tags or a fidelity threshold that are not the grid's), does not.
     """
-    cells = grid_cells_of(profile)
-    if cells is None:
+    grid = grid_of(profile)
+    if grid is None:
         raise ValueError(f"unknown profile {profile!r}: cannot tell which cells its grid holds")
     records, _ = trusted_records(Path(results_dir), profile)
     present = {r["_path"] for r in records}
-    return [f"{Path(results_dir) / c.relpath()}: cell {c.id} of the {profile} grid has no usable result; "
-            f"compute it with `motifbench run --profile {profile} -k '{c.id}'`"
-            for c in sorted(cells, key=lambda c: str(c.relpath())) if str(c.relpath()) not in present]
+    return [f"{Path(results_dir) / path}: cell {cell.id} of the {run} grid has no usable result; "
+            f"compute it with `motifbench run --profile {run} -k '{cell.id}'`"
+            for path, (cell, run) in sorted(grid.items()) if path not in present]
 
 
 def file_problems(results_dir: Path) -> list[str]:
