@@ -231,7 +231,7 @@ def test_a_cell_of_the_grid_without_a_usable_result_fails_check_and_is_named(tmp
     capsys.readouterr()
     assert leaderboard.main(args + ["--check"]) == 1
     err = capsys.readouterr().err
-    assert "2 cell(s) of the smoke grid have no usable result" in err
+    assert "2 cell(s) of the grid have no usable result" in err
     assert all(f"cell {cell.id} of the smoke grid has no usable result" in err for cell in gone)
     results.result_path(smoke, cells[1]).write_text("{broken")  # an unusable file is no result either
     assert cells[1].id in "".join(leaderboard.missing_cells(smoke, "smoke"))

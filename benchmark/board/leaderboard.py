@@ -262,7 +262,7 @@ def main(argv: list[str] | None = None) -> int:
         ok, message = check(args.results_dir, *board_paths(args.results_dir, args.profile, args.output, args.figures_dir),
                             args.profile)
         if missing:
-            ok, message = False, f"{len(missing)} cell(s) of the {grid} grid have no usable result (listed above); {message}"
+            ok, message = False, f"{len(missing)} cell(s) of the grid have no usable result (listed above); {message}"
         print(message, file=sys.stdout if ok else sys.stderr)
         return 0 if ok and not bad else 1
     if args.prune:
