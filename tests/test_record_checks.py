@@ -140,3 +140,20 @@ def test_tags_and_the_gate_threshold_are_the_grids_not_the_files(tmp_path, monke
     assert any("model.fidelity_threshold 0.1 is not the smoke run's 0.75" in line for line in lines)
     assert any("tags ['headline', 'main'] are not the grid's" in line or "tags ['main', 'headline']" in line for line in lines)
     assert any(cells[1].id in m for m in leaderboard.missing_cells(smoke, "smoke"))
+
+
+def test_the_faithfulness_and_grammar_scores_are_checked_too(tmp_path):
+    record = ok_record({"method": "x"})
+    record["faithfulness"] = {"order": "signed", "deletion_area": 0.2, "deletion_area_per_sequence": [0.1] * 12}
+    record["grammar"] = {"rule_score": 0.7, "decoy_auc": None}
+    path = results.save(tmp_path, CELL, record)
+    _rewrite(path, lambda r: r["faithfulness"].__setitem__("deletion_area", "big"))
+    with pytest.raises(results.ResultError, match="faithfulness.deletion_area: expected a number"):
+        results.load(path)
+    _rewrite(path, lambda r: r["faithfulness"].update(deletion_area=0.2, deletion_area_per_sequence=[0.1] * 3))
+    with pytest.raises(results.ResultError, match="faithfulness.deletion_area_per_sequence: 3 values for 12 rows"):
+        results.load(path)
+    _rewrite(path, lambda r: (r["faithfulness"].update(deletion_area_per_sequence=[0.1] * 12),
+                              r["grammar"].__setitem__("rule_score", [1])))
+    with pytest.raises(results.ResultError, match="grammar.rule_score: expected a number"):
+        results.load(path)

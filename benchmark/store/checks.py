@@ -202,6 +202,22 @@ def _cell(record: dict, out: list[str]) -> None:
                 out.append(f"versions.{key}: expected a version string or null, got {_shown(value)}")
 
 
+def _faithfulness(record: dict, n_rows: int | None, out: list[str]) -> None:
+    """Deletion/insertion scores (`benchmark.scores.faithfulness`): numbers, per-sequence areas one per row."""
+    faith = _dict(record, "faithfulness", out)
+    if faith is None:
+        return
+    for key, value in faith.items():
+        if key != "order":  # the one word: which ranking of positions was deleted first
+            _numbers_only(value, f"faithfulness.{key}", out)
+        if key.endswith("_per_sequence") and isinstance(value, list) and n_rows is not None and len(value) != n_rows:
+            out.append(f"faithfulness.{key}: {len(value)} values for {n_rows} rows")
+    grammar = _dict(record, "grammar", out)
+    if grammar is not None:
+        for key, value in grammar.items():
+            _number(value, f"grammar.{key}", out)
+
+
 def value_problems(record: dict) -> list[str]:
     """Problems of a record whose fields have the right types (`validate` passed): ranges, lengths, derived fields.
 
@@ -222,4 +238,5 @@ def value_problems(record: dict) -> list[str]:
     _model(record, out)
     _sanity(record, out)
     _dataset(record, out)
+    _faithfulness(record, n_rows, out)
     return out
