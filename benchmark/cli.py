@@ -9,7 +9,7 @@
     motifbench findings | draws | redraw ...               the paper's findings across models, seed draws, two runs
     motifbench verify-pr --candidate DIR                   judge a pull request's results with this checkout's code
     motifbench warm [--profile default]                    build a grid's models into the cache; which draw each is
-    motifbench bench methods | models | deeplift | fastism | recipe   speed measurements
+    motifbench bench methods | models | deeplift | fastism | recipe | watchdog   speed measurements
 
 Each subcommand has its own ``--help``. Subcommands import what they need only
 when they run, so ``motifbench --help`` answers at once.
@@ -40,6 +40,7 @@ BENCH = {
     "deeplift": ("benchmark.timing.bench_deeplift", "main", "where DeepLIFT's and DeepSHAP's time goes"),
     "fastism": ("benchmark.timing.bench_fastism", "main", "fastISM against the batched naive ISM"),
     "recipe": ("benchmark.timing.bench_recipe", "main", "training cost and auROC of this recipe against another checkout's"),
+    "watchdog": ("benchmark.timing.bench_watchdog", "main", "what the hard cell limit costs: the worker's fork and each cell's round trip"),
 }
 
 

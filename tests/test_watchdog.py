@@ -92,7 +92,7 @@ def test_cell_reports_carry_healed_caches_and_models_to_the_summary(monkeypatch)
 
 
 def test_the_worker_round_trip_costs_well_under_a_millisecond_per_cell():
-    done = subprocess.run([sys.executable, "-m", "benchmark.grid.watchdog"], cwd=REPO_ROOT, capture_output=True,
+    done = subprocess.run([sys.executable, "-m", "benchmark", "bench", "watchdog"], cwd=REPO_ROOT, capture_output=True,
                           text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
     each = float(done.stdout.split("each further cell: ")[1].split(" ms")[0])

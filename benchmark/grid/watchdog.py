@@ -17,7 +17,7 @@ model fail at once with the same message instead of each waiting out the limit.
 
 The worker lives across cells (its datasets, models and conversions stay
 loaded), so a cell costs one pipe round trip over running in-process
-(`python -m benchmark.grid.watchdog` measures it). Forking is safe only while
+(`motifbench bench watchdog` measures it). Forking is safe only while
 TensorFlow has run nothing in the forking process (a forked child of a process
 whose TensorFlow runtime has started hangs in its first op); the pytest process
 of a grid run only imports it. Where forking is unsafe or unavailable, cells run
@@ -302,37 +302,3 @@ def _report_builds(session, conn: Connection) -> None:
             return value
 
         setattr(session, kind, reported)
-
-
-def _measure(cells: int = 200) -> None:
-    """Print the per-cell cost of the worker round trip (a cell that returns at once), for the docs."""
-
-    class Session:
-        models_used: dict = {}
-
-        def identity(self, cell):
-            return {}
-
-    from benchmark.store.results import Cell  # noqa: PLC0415
-
-    cell = Cell(task="t", model="m", arch="m", seed=0, method="gradient", reference="none")
-    space = globals()  # the worker calls this module's `compute`: replaced by a cell that returns at once
-    real = space["compute"]
-    space["compute"] = lambda session, cell, timeout: {"status": "ok", "identity": {}, "rows": list(range(50))}
-    try:
-        worker = CellWorker(Session())
-        start = time.perf_counter()
-        worker.run(cell, 10)
-        first = time.perf_counter() - start
-        start = time.perf_counter()
-        for _ in range(cells):
-            worker.run(cell, 10)
-        each = (time.perf_counter() - start) / cells
-        worker.close()
-    finally:
-        space["compute"] = real
-    print(f"fork + first cell: {first * 1000:.1f} ms; each further cell: {each * 1000:.2f} ms over {cells} cells")
-
-
-if __name__ == "__main__":
-    _measure()
