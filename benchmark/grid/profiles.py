@@ -43,6 +43,8 @@ class ModelVariant:
     tags: tuple = ()  # e.g. ("kernel_width",) for the kernel-width study
     source: str = ""  # an architecture file or a pretrained model file (absolute path; run files)
     pretrained: bool = False  # True: `source` is a trained model explained as it is, on the first seed only
+    kind: str = "keras"  # the framework of a model file: "keras" or "torch"
+    torch: tuple = ()  # a torch model file's declarations, sorted (key, value): layout, output, builder, params
 
 
 @dataclass(frozen=True)

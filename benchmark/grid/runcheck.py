@@ -83,6 +83,8 @@ def _register_model(variant, where: str):
 
     if not variant.source:
         return variant
+    if variant.kind == "torch":
+        return _register_torch_model(variant, where)
     try:
         if variant.pretrained:
             return dataclasses.replace(variant, arch=byo.register_pretrained(variant.id, variant.source))
@@ -92,9 +94,28 @@ def _register_model(variant, where: str):
         raise RunFileError(f"{where}: model {variant.id!r}: {error}") from None
 
 
+def _register_torch_model(variant, where: str):
+    """Register a PyTorch model file (a builder trained per task and seed, or a pretrained model) as `variant.arch`."""
+    from baselines import torch_byo  # noqa: PLC0415 (imports torch)
+
+    declared = dict(variant.torch)
+    options = {"layout": declared.get("layout", "NLC"), "output": declared.get("output")}
+    if isinstance(options["output"], tuple):
+        options["output"] = list(options["output"])
+    try:
+        if variant.pretrained:
+            arch = torch_byo.register_torch_pretrained(variant.id, variant.source, builder=declared.get("builder"),
+                                                       params=dict(declared.get("params", ())), **options)
+        else:
+            arch = torch_byo.register_torch_architecture_file(variant.id, variant.source, **options)
+    except (OSError, ValueError, TypeError) as error:
+        raise RunFileError(f"{where}: model {variant.id!r}: {error}") from None
+    return dataclasses.replace(variant, arch=arch)
+
+
 def validate(profile, methods, specs: dict, where: str) -> None:
     """The name, kind and size checks of `prepare` (see the module docstring)."""
-    from baselines.architectures import ARCHITECTURES, arch_kind  # noqa: PLC0415
+    from baselines.architectures import ARCHITECTURES, TORCH_TWINS, arch_kind  # noqa: PLC0415
     from baselines.profiles import PROFILES  # noqa: PLC0415
     from baselines.store import resolve_settings  # noqa: PLC0415
     from methods import NO_REFERENCE, REFERENCES  # noqa: PLC0415
@@ -106,6 +127,8 @@ def validate(profile, methods, specs: dict, where: str) -> None:
     model_ids = [m.id for m in profile.models]
     for variant in profile.models:
         here = f"{where}: model {variant.id!r}"
+        if variant.arch in TORCH_TWINS:
+            arch_kind(variant.arch)  # registers the torch twins (imports torch) on first use
         if variant.arch not in ARCHITECTURES:
             raise RunFileError(f"{here}: field 'arch' = {variant.arch!r}: unknown architecture{did_you_mean(variant.arch, ARCHITECTURES.names())}; "
                                f"registered: {', '.join(ARCHITECTURES.names())}, or use file = / pretrained =")

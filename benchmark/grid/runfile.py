@@ -73,7 +73,11 @@ RUNS_DIR = Path(__file__).resolve().parents[1] / "runs"
 TOP_FIELDS = ("name", "description", "base", "tasks", "task_settings", "models", "seeds", "methods", "references",
               "n_eval", "n_eval_by_kind", "sanity_n", "model_profile", "ablations", "skip", "fidelity_threshold",
               "cell_timeout", "check_tasks")
-MODEL_FIELDS = ("id", "arch", "file", "pretrained", "overrides", "tasks", "tags")
+MODEL_FIELDS = ("id", "arch", "file", "pretrained", "overrides", "tasks", "tags", "kind", "layout", "output", "builder",
+                "params")
+#: Fields only a PyTorch model file takes (kind = "torch").
+TORCH_FIELDS = ("layout", "output", "builder", "params")
+MODEL_KINDS_OF_FILES = ("keras", "torch")
 ABLATION_FIELDS = ("name", "methods", "references", "full_params", "tasks", "models")
 
 
@@ -291,6 +295,7 @@ def _model(entry: dict, index: int, folder_of: Path, where: str, ModelVariant) -
     if how == "pretrained" and overrides:
         raise RunFileError(f"{here}.overrides: a pretrained model is explained as it is; it takes no overrides")
     tasks_ = entry.get("tasks")
+    kind, torch = _model_kind(entry, how, here, folder_of)
     return ModelVariant(
         id=model_id,
         arch=value if how == "arch" else model_id,
@@ -299,7 +304,35 @@ def _model(entry: dict, index: int, folder_of: Path, where: str, ModelVariant) -
         tags=tuple(_list(entry.get("tags", []), f"{here}.tags", str)),
         source=source,
         pretrained=how == "pretrained",
+        kind=kind,
+        torch=torch,
     )
+
+
+def _model_kind(entry: dict, how: str, here: str, folder_of: Path) -> tuple[str, tuple]:
+    """(kind, torch declarations) of a model entry; torch fields only with ``kind = "torch"`` on a file or pretrained model."""
+    kind = entry.get("kind", "keras")
+    if kind not in MODEL_KINDS_OF_FILES:
+        raise RunFileError(f"{here}.kind = {kind!r}: one of {', '.join(MODEL_KINDS_OF_FILES)}{did_you_mean(kind, MODEL_KINDS_OF_FILES)}")
+    given = [key for key in TORCH_FIELDS if key in entry]
+    if kind != "torch":
+        if given:
+            raise RunFileError(f"{here}: {', '.join(given)} describe a PyTorch model; add kind = \"torch\" or remove them")
+        return kind, ()
+    if how == "arch":
+        raise RunFileError(f"{here}: kind = \"torch\" is for a model file (file = ... or pretrained = ...); a registered "
+                           "architecture knows its kind (e.g. arch = \"torch_basset\")")
+    declared = {key: entry[key] for key in given}
+    if "builder" in declared:
+        if how != "pretrained":
+            raise RunFileError(f"{here}.builder: only a pretrained state dict needs a builder file; a file = ... model is one")
+        builder = Path(os.path.expanduser(str(declared["builder"])))
+        declared["builder"] = str(builder if builder.is_absolute() else (folder_of.parent / builder).resolve())
+    if "params" in declared:
+        declared["params"] = tuple(sorted(_mapping(declared["params"], f"{here}.params").items()))
+    if isinstance(declared.get("output"), list):
+        declared["output"] = tuple(declared["output"])
+    return kind, tuple(sorted(declared.items()))
 
 
 def _ablation(entry: dict, index: int, where: str, Ablation) -> Any:
