@@ -115,7 +115,7 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(f"unknown --profile {profile!r}; choose one of {', '.join(PROFILE_NAMES)} "
                                 "or give the path of a run file (my_run.toml)")
     parse_shard(config.getoption("--shard"))
-    config.stash[SEEN_KEY] = {"cells": 0, "cached": 0, "computed": 0, "failed": 0}
+    config.stash[SEEN_KEY] = {"cells": 0, "cached": 0, "computed": 0, "failed": 0, "healed": [], "models": {}}
     config.stash[BUDGET_KEY] = {"shares": [], "start": time.perf_counter()}
 
 
@@ -320,8 +320,11 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     share = dict(report.user_properties).get("motifbench_budget")
     if share is not None:
         _CONFIG[0].stash[BUDGET_KEY]["shares"].append(share)
-    how = dict(report.user_properties).get("motifbench")
-    if how in seen:
+    properties = dict(report.user_properties)
+    seen["healed"] += properties.get("motifbench_healed") or []
+    seen["models"].update(properties.get("motifbench_models") or {})
+    how = properties.get("motifbench")
+    if how in ("cached", "computed", "failed"):
         seen[how] += 1
     elif report.failed:
         seen["failed"] += 1
@@ -355,10 +358,13 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
     name = run_name(config.getoption("--profile"))
     results_dir = _results_dir(config)
+    writer = config.get_terminal_writer()
     if config.getoption("--no-leaderboard"):
         report_budget(config, results_dir, (0.0, 0.0), write=seen["computed"] > 0, run=name)
+        writer.line("")
+        writer.line(summary_line(seen, results_dir))
+        report_models(writer, seen["models"])
         return
-    writer = config.get_terminal_writer()
     render_wall, render_cpu = time.perf_counter(), time.process_time()
     try:
         written = write_outputs(results_dir, profile=name, reuse=True)
@@ -369,9 +375,28 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         rendering = (time.perf_counter() - render_wall, time.process_time() - render_cpu)
         report_budget(config, results_dir, rendering, write=seen["computed"] > 0, run=name)
     writer.line("")
-    writer.line(
-        f"motifbench: {seen['cells']} cells (computed {seen['computed']}, cached {seen['cached']}, "
-        f"failed {seen['failed']}); results in {results_dir}; wrote {', '.join(str(p) for p in written)}")
+    writer.line(summary_line(seen, results_dir) + f"; wrote {', '.join(str(p) for p in written)}")
+    report_models(writer, seen["models"])
+
+
+def summary_line(seen: dict, results_dir: Path) -> str:
+    """The run's closing line: cells by outcome, damaged caches healed (if any), where the results are."""
+    from benchmark.grid import healing  # noqa: PLC0415
+
+    healed = healing.summary(seen["healed"])
+    return (f"motifbench: {seen['cells']} cells (computed {seen['computed']}, cached {seen['cached']}, "
+            f"failed {seen['failed']}){'; ' + healed if healed else ''}; results in {results_dir}")
+
+
+def report_models(writer, models: dict) -> None:
+    """Which trained models the run's computed cells used: key, weights digest, and restored from the cache or trained."""
+    if not models:
+        return
+    counts = {how: sum(1 for m in models.values() if m["how"] == how) for how in ("restored", "trained", "file")}
+    writer.line(f"motifbench models: {counts['restored']} restored from the cache, {counts['trained']} trained in "
+                f"this run (another draw than any board computed elsewhere), {counts['file']} from model files")
+    for group, m in sorted(models.items()):
+        writer.line(f"  {group}: key {m['key']}, weights {m['weights_sha256']}, {m['how']}")
 
 
 def report_budget(config: pytest.Config, results_dir: Path, rendering: tuple[float, float], write: bool,

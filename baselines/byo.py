@@ -165,7 +165,7 @@ def _network_from_config(config) -> object:
 
 
 def check_input(network, sequence_length: int, path: Path | str) -> None:
-    """Raise ModelFileError unless `network` maps (N, sequence_length, 4) to (N, 1) logits."""
+    """Raise ModelFileError unless `network` maps (N, sequence_length, 4) to (N, 1) logits (not probabilities)."""
     shape = tuple(network.input_shape) if not isinstance(network.input_shape, list) else None
     if shape is None or len(shape) != 3:
         raise ModelFileError(f"{path}: the model must take one input of shape (L, 4) one-hot, has input {network.input_shape}")
@@ -182,12 +182,11 @@ def check_input(network, sequence_length: int, path: Path | str) -> None:
     out = tuple(network.output_shape) if not isinstance(network.output_shape, list) else None
     if out is None or out[1:] != (1,):
         raise ModelFileError(f"{path}: the model must output one logit per sequence (shape (N, 1)), has output {network.output_shape}")
-    activation = getattr(getattr(network.layers[-1], "activation", None), "__name__", "linear")
-    if activation != "linear":
-        raise ModelFileError(
-            f"{path}: the last layer's activation is {activation!r}; methods explain the pre-sigmoid logit, so the "
-            f"last layer must be linear (e.g. Dense(1, activation='linear')); training uses a loss from logits"
-        )
+    from baselines.logit import refusal  # noqa: PLC0415
+
+    message = refusal(network, path)  # a sigmoid or softmax however expressed (baselines.logit)
+    if message:
+        raise ModelFileError(message)
 
 
 def pretrained_model(dataset, arch: str, seed: int = 0) -> TrainedModel:

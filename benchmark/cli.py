@@ -7,7 +7,9 @@
     motifbench methods list | explain ...                  the attribution methods and references
     motifbench board [--check] [--results-dir DIR]         render leaderboard.md and its pages from results/
     motifbench findings | draws | redraw ...               the paper's findings across models, seed draws, two runs
-    motifbench bench methods | models | deeplift | fastism | recipe   speed measurements
+    motifbench verify-pr --candidate DIR                   judge a pull request's results with this checkout's code
+    motifbench warm [--profile default]                    build a grid's models into the cache; which draw each is
+    motifbench bench methods | models | deeplift | fastism | recipe | watchdog   speed measurements
 
 Each subcommand has its own ``--help``. Subcommands import what they need only
 when they run, so ``motifbench --help`` answers at once.
@@ -29,6 +31,8 @@ FORWARDED = {
     "findings": ("benchmark.analysis.findings", "main", "the paper's findings tested across trained models"),
     "draws": ("benchmark.analysis.draws", "main", "would each verdict survive other seeds? (every 3-seed draw)"),
     "redraw": ("benchmark.analysis.redraw", "main", "what moved between two runs of one grid"),
+    "verify-pr": ("benchmark.grid.trusted", "main", "judge a pull request's results/ with this checkout's code"),
+    "warm": ("benchmark.grid.warm", "main", "build a grid's models into the cache and say which draw each is"),
 }
 BENCH = {
     "methods": ("benchmark.timing.bench", "main", "every method against its plain-TF floor -> docs/speed.json"),
@@ -36,6 +40,7 @@ BENCH = {
     "deeplift": ("benchmark.timing.bench_deeplift", "main", "where DeepLIFT's and DeepSHAP's time goes"),
     "fastism": ("benchmark.timing.bench_fastism", "main", "fastISM against the batched naive ISM"),
     "recipe": ("benchmark.timing.bench_recipe", "main", "training cost and auROC of this recipe against another checkout's"),
+    "watchdog": ("benchmark.timing.bench_watchdog", "main", "what the hard cell limit costs: the worker's fork and each cell's round trip"),
 }
 
 

@@ -16,6 +16,8 @@ def test_motif_recovery(cell, motifbench_session, record_property):
     record, how = run_or_load(motifbench_session, cell)
     failed = record["status"] == "failed"
     record_property("motifbench", "failed" if failed else how)
+    record_property("motifbench_healed", record.get("_healed", []))  # damaged caches this cell rebuilt
+    record_property("motifbench_models", dict(motifbench_session.models_used))  # the models this process used
     if failed:
         note = " (stored failure; --retry-failed recomputes it)" if how == "cached" else ""
         pytest.fail(f"{cell.id}: {record.get('error', 'failed')}{note}", pytrace=False)

@@ -26,7 +26,7 @@ def test_rows_per_cell_scoring_and_ground_truth(tmp_path):
     record = ok_record({})
     record.update(metrics={"all_hits": truth(0.6), "used_hits": truth(0.8)},
                   metrics_max_abs={"all_hits": truth(0.7), "used_hits": truth(0.9)},
-                  runtime={"method_seconds": 1.5, "per_1000_sequences": 150.0, "wall_seconds": 2.0, "n_sequences": 10},
+                  runtime={"method_seconds": 1.5, "per_1000_sequences": 150.0, "wall_seconds": 2.0, "n_sequences": 10}, rows=list(range(10)),
                   model={"key": "k", "kind": "keras", "fidelity": {"test_auroc": 0.9, "test_auprc": 0.85}})
     results.save(tmp_path, ok, record)
     results.save(tmp_path, bad, {"identity": {}, "status": "failed", "error": "boom"})

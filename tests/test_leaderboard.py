@@ -294,8 +294,7 @@ def test_cli_check_exit_codes(results_dir, tmp_path, capsys):
     output = tmp_path / "lb.md"
     assert leaderboard.main(["--results-dir", str(results_dir), "--output", str(output), "--check"]) == 1
     assert "does not exist" in capsys.readouterr().err
-    assert leaderboard.main(["--results-dir", str(results_dir), "--output", str(output),
-                             "--figures-dir", str(leaderboard.DEFAULT_FIGURES), "--no-figures"]) == 0
+    assert leaderboard.main(["--results-dir", str(results_dir), "--output", str(output), "--no-figures"]) == 0
     assert leaderboard.main(["--results-dir", str(results_dir), "--output", str(output), "--check"]) == 0
     output.write_text(output.read_text().replace("0.9", "0.8"))
     assert leaderboard.main(["--results-dir", str(results_dir), "--output", str(output), "--check"]) == 1

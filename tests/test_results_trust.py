@@ -24,9 +24,12 @@ from tests.test_benchmark_cell import ToySession, _cell
 
 
 def _forge(path, value=0.99):
-    """Edit one metric by hand, as a forger would (keeps valid JSON and the schema)."""
+    """Edit one metric by hand, as a forger would (keeps valid JSON, the schema and the derived fields)."""
     record = json.loads(path.read_text())
-    record["metrics"]["all_hits"]["abs"]["auprc_mean"] = value
+    block = record["metrics"]["all_hits"]["abs"]
+    block["auprc_mean"] = value
+    block["per_sequence_auprc"] = [value] * len(block["per_sequence_auprc"])
+    block["n_scored"] = len(block["per_sequence_auprc"])
     path.write_text(json.dumps(record, indent=2, sort_keys=True) + "\n")
     return record
 
@@ -43,7 +46,7 @@ def test_an_edited_result_fails_its_digest_and_check_names_the_file(tmp_path, ca
     path = results.save(tmp_path, cell, ok_record({"method": "x"}))
     assert results.load(path)["digest"].startswith("sha256:")
     output = tmp_path / "lb.md"
-    leaderboard.write_outputs(tmp_path, output=output, figures_dir=leaderboard.DEFAULT_FIGURES, with_figures=False)
+    leaderboard.write_outputs(tmp_path, output=output, with_figures=False)
     assert leaderboard.main(["--results-dir", str(tmp_path), "--output", str(output), "--check"]) == 0
     _forge(path)
     with pytest.raises(results.DigestError, match="does not match its digest"):
@@ -93,10 +96,11 @@ def test_stale_schema_files_are_listed_and_do_not_fail_check_files(tmp_path, cap
 
 def test_results_of_cells_no_longer_in_the_grid_are_listed_and_pruned(tmp_path, monkeypatch):
     monkeypatch.setenv("MOTIFBENCH_CACHE", str(tmp_path))
+    from benchmark.analysis.trust import grid_cells_of
     from benchmark.grid.session import default_results_dir
 
     smoke = default_results_dir("smoke")
-    kept_cell = Cell(task="smoke", model="shallow", arch="shallow", seed=0, method="gradient", reference="none")
+    kept_cell = next(c for c in grid_cells_of("smoke") if c.id == "smoke-shallow-s0-gradient-none")
     gone_cell = Cell(task="smoke", model="shallow", arch="shallow", seed=0, method="retired_method", reference="none")
     kept = results.save(smoke, kept_cell, ok_record({"m": 1}))
     gone = results.save(smoke, gone_cell, ok_record({"m": 1}))
@@ -205,3 +209,29 @@ def test_changed_result_paths_are_read_relative_to_the_results_directory(tmp_pat
     listing = tmp_path / "changed.txt"
     listing.write_text("results/oct4/basset-s0/gradient-none.json\n\nREADME.md\nmafk/shallow-s0/ism-none.json\n")
     assert root_conftest.read_changed_paths(listing) == ["oct4/basset-s0/gradient-none.json", "mafk/shallow-s0/ism-none.json"]
+
+
+def test_a_cell_of_the_grid_without_a_usable_result_fails_check_and_is_named(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("MOTIFBENCH_CACHE", str(tmp_path))
+    from benchmark.analysis.trust import grid_cells_of
+    from benchmark.grid.session import default_results_dir
+
+    smoke = default_results_dir("smoke")
+    cells = grid_cells_of("smoke")
+    for i, cell in enumerate(cells):
+        results.save(smoke, cell, ok_record({"m": i}, seed=i))
+    output = smoke / "leaderboard.md"
+    args = ["--results-dir", str(smoke), "--output", str(output), "--profile", "smoke", "--no-figures"]
+    assert leaderboard.main(args) == 0
+    assert leaderboard.main(args + ["--check"]) == 0
+    gone = [cells[0], cells[-1]]
+    for cell in gone:
+        results.result_path(smoke, cell).unlink()
+    leaderboard.main(args)  # the board itself rendered again: only the missing cells can fail the check
+    capsys.readouterr()
+    assert leaderboard.main(args + ["--check"]) == 1
+    err = capsys.readouterr().err
+    assert "2 cell(s) of the grid have no usable result" in err
+    assert all(f"cell {cell.id} of the smoke grid has no usable result" in err for cell in gone)
+    results.result_path(smoke, cells[1]).write_text("{broken")  # an unusable file is no result either
+    assert cells[1].id in "".join(leaderboard.missing_cells(smoke, "smoke"))

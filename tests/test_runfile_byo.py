@@ -79,7 +79,7 @@ def test_architecture_file_must_fit_the_task(tmp_path):
         get_model(tasks.build("smoke", progress=False), profile.models[0].arch, profile="smoke", progress=False)
     tiny_network(activation="sigmoid").save(tmp_path / "sigmoid.h5")
     profile = run_file(tmp_path, 'file = "sigmoid.h5"')
-    with pytest.raises(ModelFileError, match=r"last layer's activation is 'sigmoid'.*must be linear"):
+    with pytest.raises(ModelFileError, match=r"output is a probability, not a logit: layer 'logit' \(Dense\) has activation 'sigmoid'"):
         get_model(tasks.build("smoke", progress=False), profile.models[0].arch, profile="smoke", progress=False)
 
 

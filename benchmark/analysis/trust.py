@@ -20,7 +20,19 @@ from benchmark.store import results as results_store
 
 
 def grid_relpaths(profile: str) -> set[str] | None:
-    """Relative result paths of every cell of `profile`'s grid (None for an unknown profile).
+    """Relative result paths of every cell of `profile`'s grid (None for an unknown profile)."""
+    cells = grid_cells_of(profile)
+    return None if cells is None else {str(c.relpath()) for c in cells}
+
+
+def grid_cells_of(profile: str) -> list | None:
+    """Every cell of `profile`'s grid (None for an unknown profile)."""
+    grid = grid_of(profile)
+    return None if grid is None else [cell for cell, _ in grid.values()]
+
+
+def grid_of(profile: str) -> dict | None:
+    """Relative result path -> (cell, the run it belongs to) over `profile`'s grid (None for an unknown profile).
 
     A run file of the committed board (`BOARD_RUNS`) shares results/ with the others, so its
     grid is theirs together.
@@ -31,7 +43,8 @@ def grid_relpaths(profile: str) -> set[str] | None:
     import methods  # noqa: PLC0415
 
     names = [name for name in BOARD_RUNS if name in PROFILES] if profile in BOARD_RUNS else [profile]
-    return {str(c.relpath()) for name in names for c in grid_cells(PROFILES[name], methods.METHODS, baselines.arch_kind)}
+    return {str(c.relpath()): (c, name) for name in names
+            for c in grid_cells(PROFILES[name], methods.METHODS, baselines.arch_kind)}
 
 
 def grid_profile_of(results_dir: Path, profile: str) -> str | None:
@@ -58,13 +71,50 @@ def trusted_records(results_dir: Path, profile: str | None = "default") -> tuple
         lines.append(f"{len(stale)} files of an older results schema (stale; this motifbench reads schema "
                      f"{results_store.SCHEMA}), recomputed by the next run: "
                      + ", ".join(f"`{p.relative_to(results_dir)}`" for p in stale))
-    grid = grid_relpaths(profile) if records and profile else None
+    grid = grid_of(profile) if records and profile else None
     if grid is not None:
         orphans = [r for r in records if r["_path"] not in grid]
-        records = [r for r in records if r["_path"] in grid]
         lines += [f"{r['_path']}: cell {r['cell']['id']} is no longer in the {profile} grid "
                   "(listed, not ranked; `motifbench board --prune` deletes it)" for r in orphans]
+        records = [r for r in records if r["_path"] in grid]
+        unlike = {r["_path"]: why for r in records if (why := grid_differences(r, *grid[r["_path"]]))}
+        lines += [f"{path}: {why}; `motifbench run --profile {grid[path][1]} -k '{grid[path][0].id}'` rewrites it "
+                  "(listed, not ranked)" for path, why in unlike.items()]
+        records = [r for r in records if r["_path"] not in unlike]
     return records, lines
+
+
+def grid_differences(record: dict, cell, run: str) -> str:
+    """What a record holds that its grid decides (tags, the fidelity gate's threshold) and differs from the grid ("" if none).
+
+    Both are rewritten from the grid by every run, so a difference is a file
+    left from an older grid, or edited: the board derives them, never trusts them.
+    """
+    out = []
+    if record.get("tags") != sorted(cell.tags):
+        out.append(f"tags {record.get('tags')} are not the grid's {sorted(cell.tags)}")
+    threshold = PROFILES[run].fidelity_threshold
+    model = record.get("model") if isinstance(record.get("model"), dict) else {}
+    if record.get("status") == "ok" and model.get("fidelity_threshold") != threshold:
+        out.append(f"model.fidelity_threshold {model.get('fidelity_threshold')!r} is not the {run} run's {threshold!r}")
+    return "; ".join(out)
+
+
+def missing_cells(results_dir: Path, profile: str) -> list[str]:
+    """One message per cell of `profile`'s grid that has no usable result file in `results_dir`.
+
+    A stored failure counts as a result (the board lists it); a missing file, or
+    one the board does not rank (corrupt, edited, invalid, of an older schema, or
+    holding tags or a fidelity threshold that are not the grid's), does not.
+    """
+    grid = grid_of(profile)
+    if grid is None:
+        raise ValueError(f"unknown profile {profile!r}: cannot tell which cells its grid holds")
+    records, _ = trusted_records(Path(results_dir), profile)
+    present = {r["_path"] for r in records}
+    return [f"{Path(results_dir) / path}: cell {cell.id} of the {run} grid has no usable result; "
+            f"compute it with `motifbench run --profile {run} -k '{cell.id}'`"
+            for path, (cell, run) in sorted(grid.items()) if path not in present]
 
 
 def file_problems(results_dir: Path) -> list[str]:

@@ -4,7 +4,8 @@ Usage::
 
     motifbench board                 # results/ -> leaderboard.md, docs/board/*.md, README headline, docs/figures/*.png
     motifbench board --check         # exit 1 if any of the markdown is not what results/ gives,
-                                                    # or a result file fails its digest or the schema
+                                     # a result file fails its digest or the schema,
+                                     # or a cell of the grid has no usable result
     motifbench board --prune         # delete results of cells no longer in the grid, and killed writes' leftovers
     motifbench board --results-dir .cache/results-smoke --output /tmp/lb.md --no-figures
 
@@ -34,7 +35,7 @@ from benchmark.board.grammar import grammar_page
 from benchmark.board import headline, sections
 from benchmark.board.sections import REPRODUCE
 from benchmark.grid.session import BOARD_RUNS
-from benchmark.analysis.trust import file_problems, grid_profile_of, prune, trusted_records  # noqa: F401 (re-exported)
+from benchmark.analysis.trust import file_problems, grid_profile_of, missing_cells, prune, trusted_records  # noqa: F401 (re-exported)
 from tasks.cache import REPO_ROOT
 from benchmark.board import boardstamp
 
@@ -156,9 +157,7 @@ def write_outputs(results_dir: Path, profile: str = "default", output: Path | No
     (`benchmark.board.boardstamp`); the benchmark session does this, the command line always renders.
     """
     results_dir = Path(results_dir)
-    in_repo = profile in BOARD_RUNS and results_dir.resolve() == (REPO_ROOT / "results").resolve()
-    output = Path(output) if output else (DEFAULT_OUTPUT if in_repo else results_dir / "leaderboard.md")
-    figures_dir = Path(figures_dir) if figures_dir else (DEFAULT_FIGURES if in_repo else results_dir / "figures")
+    output, figures_dir = board_paths(results_dir, profile, output, figures_dir)
     key = boardstamp.fingerprint(results_dir, profile, output, figures_dir, with_figures)
     if reuse:
         kept = boardstamp.unchanged(output, key)
@@ -168,6 +167,15 @@ def write_outputs(results_dir: Path, profile: str = "default", output: Path | No
     written = _render_files(results_dir, profile, output, figures_dir, with_figures)
     boardstamp.remember(output, key, written)
     return written
+
+
+def board_paths(results_dir: Path, profile: str = "default", output: Path | None = None,
+                figures_dir: Path | None = None) -> tuple[Path, Path]:
+    """(markdown file, figure directory) of the board of `results_dir`: the given ones, else the defaults of `write_outputs`."""
+    in_repo = profile in BOARD_RUNS and Path(results_dir).resolve() == (REPO_ROOT / "results").resolve()
+    output = Path(output) if output else (DEFAULT_OUTPUT if in_repo else Path(results_dir) / "leaderboard.md")
+    figures_dir = Path(figures_dir) if figures_dir else (DEFAULT_FIGURES if in_repo else Path(results_dir) / "figures")
+    return output, figures_dir
 
 
 def _render_files(results_dir: Path, profile: str, output: Path, figures_dir: Path, with_figures: bool) -> list[Path]:
@@ -197,13 +205,13 @@ def _relative(target: Path, start: Path) -> str:
     return os.path.relpath(Path(target).resolve(), Path(start).resolve())
 
 
-def check(results_dir: Path, output: Path, figures_dir: Path | None = None) -> tuple[bool, str]:
+def check(results_dir: Path, output: Path, figures_dir: Path | None = None, profile: str = "default") -> tuple[bool, str]:
     """(up to date?, message) comparing the board's markdown files to what `results_dir` renders."""
     output = Path(output)
     if not output.exists():
         return False, f"{output} does not exist; run `motifbench board` to create it from {results_dir}"
     try:
-        expected = expected_files(results_dir, output, Path(figures_dir) if figures_dir else DEFAULT_FIGURES)
+        expected = expected_files(results_dir, output, Path(figures_dir) if figures_dir else DEFAULT_FIGURES, profile)
     except ValueError as error:
         return False, str(error)
     import difflib  # noqa: PLC0415
@@ -231,7 +239,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--figures-dir", type=Path, default=None, help="figure directory (default: docs/figures)")
     parser.add_argument("--no-figures", action="store_true", help="skip the PNG figures")
     parser.add_argument("--check", action="store_true",
-                        help="exit 1 if the markdown is stale or a result file is edited (digest), corrupt or invalid")
+                        help="exit 1 if the markdown is stale, a result file is edited (digest), corrupt or invalid, "
+                             "or (for a built-in grid's own results directory) a cell of the grid has no usable result")
     parser.add_argument("--check-files", action="store_true",
                         help="exit 1 if a result file is edited (digest), corrupt or invalid (leaderboard.md not compared)")
     parser.add_argument("--prune", action="store_true",
@@ -246,7 +255,14 @@ def main(argv: list[str] | None = None) -> int:
         if args.check_files:
             print(f"{len(bad)} unusable result file(s) in {args.results_dir}", file=sys.stderr if bad else sys.stdout)
             return 1 if bad else 0
-        ok, message = check(args.results_dir, args.output or DEFAULT_OUTPUT)
+        grid = grid_profile_of(args.results_dir, args.profile)  # the results directory of a built-in grid: none may be missing
+        missing = missing_cells(args.results_dir, grid) if grid else []
+        for message in missing:
+            print(f"error: {message}", file=sys.stderr)
+        ok, message = check(args.results_dir, *board_paths(args.results_dir, args.profile, args.output, args.figures_dir),
+                            args.profile)
+        if missing:
+            ok, message = False, f"{len(missing)} cell(s) of the grid have no usable result (listed above); {message}"
         print(message, file=sys.stdout if ok else sys.stderr)
         return 0 if ok and not bad else 1
     if args.prune:

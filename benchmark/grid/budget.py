@@ -44,6 +44,7 @@ class Budget:
         self.totals: dict[tuple[str, str], list[float]] = {}
         self._pending: dict[tuple[str, str], list[float]] = {}
         self._stack: list[list[float]] = []  # per open phase: [child wall, child cpu]
+        self.child_cpu: dict[int, float] = {}  # CPU seconds of each cell worker process (benchmark.grid.watchdog)
 
     @contextmanager
     def phase(self, name: str, item: str = "") -> Iterator[None]:
@@ -81,7 +82,7 @@ class Budget:
         """What was booked since the last drain, with this process's id and CPU so far (JSON-able)."""
         rows = [[name, item, wall, cpu, count] for (name, item), (wall, cpu, count) in sorted(self._pending.items())]
         self._pending = {}
-        return {"pid": os.getpid(), "process_cpu": time.process_time(), "rows": rows}
+        return {"pid": os.getpid(), "process_cpu": time.process_time() + sum(self.child_cpu.values()), "rows": rows}
 
 
 _BUDGET = Budget()

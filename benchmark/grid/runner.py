@@ -1,17 +1,19 @@
 """Run or reuse one cell: the step every benchmark test takes (`run_or_load`).
 
 A stored result whose input keys match is reused; otherwise the cell is
-computed (`benchmark.grid.cell.run_cell`) and saved, or with ``--verify``
-recomputed and compared with its file (`benchmark.grid.verify`).
+computed (`benchmark.grid.cell.run_cell`, in a worker process that is ended
+past the cell's time limit: `benchmark.grid.watchdog`) and saved, or with
+``--verify`` recomputed and compared with its file (`benchmark.grid.verify`).
 """
 
 from __future__ import annotations
 
 import logging
 
-from benchmark.grid.cell import run_cell, save_record
+from benchmark.grid.cell import save_record
 from benchmark.grid.session import BenchmarkSession
 from benchmark.grid.verify import verify_cell
+from benchmark.grid.watchdog import run_limited
 from benchmark.store import results
 from benchmark.store.results import Cell
 
@@ -46,9 +48,5 @@ def run_or_load(session: BenchmarkSession, cell: Cell) -> tuple[dict, str]:
             results.retag(session.results_dir, cell, record)
             return record, "cached"
         log.info("computing %s (%s)", cell.id, why)
-    try:
-        record = run_cell(session, cell, timeout=session.cell_timeout)
-    except Exception as error:  # a bug outside the stages run_cell guards: still a stored failed cell
-        record = {"identity": identity, "status": "failed", "stage": "method",
-                  "error": f"{cell.id} failed: {type(error).__name__}: {error}"}
-    return save_record(session, cell, record), "computed"
+    record = run_limited(session, cell, session.cell_timeout)  # a hard limit, in a worker process (benchmark.grid.watchdog)
+    return save_record(session, cell, record), "computed"  # ``_healed`` (caches rebuilt) stays in the record, not the file

@@ -52,6 +52,8 @@ class BenchmarkSession:
         self.verify = verify
         self.verify_tolerance = verify_tolerance
         self._memo: dict = {}
+        # model group -> {"key", "weights_sha256", "how": restored | trained | file}: which models this run used
+        self.models_used: dict[str, dict] = {}
         self.counts = {"computed": 0, "cached": 0, "failed": 0}
         self.budget = budget()
 
@@ -89,12 +91,24 @@ class BenchmarkSession:
         return self._get(("dataset", task), lambda: tasks.build(task, progress=self.progress), "dataset", task)
 
     def model(self, cell: Cell):
-        import baselines  # noqa: PLC0415
-
         key = ("model", cell.task, cell.model, cell.seed)
-        return self._get(key, lambda: baselines.get_model(
-            self.dataset(cell.task), cell.arch, seed=cell.seed, profile=self.profile.model_profile,
-            progress=self.progress, **dict(cell.overrides)), "training", model_item(cell))
+        return self._get(key, lambda: self._load_or_train(cell), "training", model_item(cell))
+
+    def _load_or_train(self, cell: Cell):
+        """The cell's model from the cache (restored), else trained; noted in `models_used` with its weights' digest."""
+        import baselines  # noqa: PLC0415
+        from baselines import byo  # noqa: PLC0415
+
+        dataset = self.dataset(cell.task)
+        settings = dict(seed=cell.seed, profile=self.profile.model_profile, **dict(cell.overrides))
+        model, how = None, "file" if byo.is_pretrained(cell.arch) else "restored"
+        if how == "restored":
+            model = baselines.find_model(dataset, cell.arch, **settings)
+        if model is None:
+            model = baselines.get_model(dataset, cell.arch, progress=self.progress, **settings)
+            how = "file" if how == "file" else "trained"
+        self.models_used[model_item(cell)] = {"key": model.key, "weights_sha256": weights_digest(model), "how": how}
+        return model
 
     def randomized(self, cell: Cell):
         import baselines  # noqa: PLC0415
@@ -134,11 +148,40 @@ class BenchmarkSession:
             "kind": model.kind,
             "first_kernel_width": model.first_kernel_width,
             "fidelity": dict(model.fidelity),
+            "weights_sha256": weights_digest(model),  # which draw of the model: the same recipe trained elsewhere differs
             "used_hits": truth.info,
             # a run setting, not an input of the cell: the leaderboard's fidelity gate reads it from here
             "fidelity_threshold": self.profile.fidelity_threshold,
             **({"pretrained": True} if model.params.get("pretrained") else {}),  # a user's trained model, as it is
         }
+
+
+def weights_digest(model) -> str | None:
+    """sha256 (12 hex digits) of a model's trained parameters: equal for the same draw, different for a retrained one.
+
+    Keras: the weight arrays (`baselines.model.weights_digest`); a file model: its
+    file's digest (its key); another kind: the digests of its cached files but the history.
+    Memoised on the model object.
+    """
+    cached = getattr(model, "_weights_sha256", None)
+    if cached:
+        return cached
+    import hashlib  # noqa: PLC0415
+    import json  # noqa: PLC0415
+
+    from baselines.model import weights_digest as keras_weights  # noqa: PLC0415
+
+    if model.params.get("pretrained"):
+        text = str(model.key)
+    elif hasattr(model.network, "get_weights"):
+        text = keras_weights(model.network)
+    elif model.path is not None and (Path(model.path) / "model.json").exists():
+        files = json.loads((Path(model.path) / "model.json").read_text()).get("files", {})
+        text = json.dumps({k: v for k, v in sorted(files.items()) if k != "history.json"})
+    else:
+        return None
+    model._weights_sha256 = hashlib.sha256(text.encode()).hexdigest()[:12]
+    return model._weights_sha256
 
 
 def model_item(cell: Cell) -> str:

@@ -33,11 +33,13 @@ import hashlib
 import json
 import logging
 import math
+import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
+from benchmark.store.checks import value_problems
 from tasks.cache import canonical_json, write_json_atomic
 
 log = logging.getLogger(__name__)
@@ -209,8 +211,8 @@ _TYPES = {
 }
 
 
-def validate(record: Any) -> list[str]:
-    """Schema problems of one record (empty when valid), each naming the field: ``metrics.all_hits: missing``."""
+def type_problems(record: Any) -> list[str]:
+    """The fields of `FIELDS` that are missing or of the wrong type (empty when none)."""
     if not isinstance(record, dict):
         return [f"(top level): expected a JSON object, got {type(record).__name__}"]
     status = record.get("status")
@@ -228,6 +230,15 @@ def validate(record: Any) -> list[str]:
             problems.append(f"{dotted}: expected {_TYPES[kind][1]}, got {type(value).__name__}")
             bad.append(dotted)
     return problems
+
+
+def validate(record: Any) -> list[str]:
+    """Schema problems of one record (empty when valid), each naming the field: ``metrics.all_hits: missing``.
+
+    Types first (`FIELDS`); a well-typed record is then checked for ranges, lengths and
+    derived fields (`benchmark.store.checks.value_problems`).
+    """
+    return type_problems(record) or value_problems(record)
 
 
 def save(results_dir: Path, cell: Cell, record: dict) -> Path:
@@ -260,6 +271,8 @@ def load(path: Path, check_digest: bool = True) -> dict:
     Raises ResultError with the path, the field or reason, and the fix.
     """
     path = Path(path)
+    if path.is_symlink() or (path.exists() and not path.is_file()):
+        raise ResultError(f"{path}: {_not_regular(path)}")
     try:
         record = json.loads(path.read_text())
     except json.JSONDecodeError as error:
@@ -274,14 +287,15 @@ def load(path: Path, check_digest: bool = True) -> dict:
             f"{path}: results schema {schema!r}, this motifbench reads schema {SCHEMA} (stale); "
             + _fix(record, path)
         )
-    problems = validate(record)
-    if problems:
-        raise ResultError(f"{path}: does not satisfy results schema {SCHEMA}: {'; '.join(problems)}; {_fix(record, path)}")
-    if check_digest and record[DIGEST_FIELD] != content_digest(record):
+    problems = type_problems(record)
+    if not problems and check_digest and record[DIGEST_FIELD] != content_digest(record):
         raise DigestError(
             f"{path}: content does not match its digest (edited after it was written?); "
             f"recompute it with `pytest benchmark/ -k '{record['cell']['id']}' --force`, or restore the committed file"
         )
+    problems = problems or value_problems(record)
+    if problems:
+        raise ResultError(f"{path}: does not satisfy results schema {SCHEMA}: {'; '.join(problems)}; {_fix(record, path)}")
     expected = f"{record['cell']['model']}-s{record['cell']['seed']}/{record['cell']['config']}.json"
     if "/".join(path.parts[-2:]) != expected:
         raise ResultError(f"{path}: holds the result of {record['cell']['id']}, which belongs in .../{expected}; "
@@ -289,13 +303,32 @@ def load(path: Path, check_digest: bool = True) -> dict:
     return record
 
 
+def _not_regular(path: Path) -> str:
+    what = "a symbolic link" if path.is_symlink() else "not a regular file"
+    return (f"is {what}; result files must be regular files (a link can point at any file, and a "
+            "change of type escapes a list of changed files); replace it with the file itself or delete it")
+
+
 def iter_results(results_dir: Path) -> Iterator[tuple[Path, dict | ResultError]]:
-    """Every ``*.json`` under `results_dir`, sorted by path, as (path, record or the error)."""
+    """Every ``*.json`` under `results_dir`, sorted by path, as (path, record or the error).
+
+    Symbolic links (to files or directories, whatever their name) and other
+    non-regular entries are never followed: each comes back as an error.
+    """
     results_dir = Path(results_dir)
     if not results_dir.exists():
         return
-    for path in sorted(results_dir.rglob("*.json")):
-        if path.name.startswith("."):
+    found = []
+    for folder, dirs, files in os.walk(results_dir, followlinks=False):
+        for name in dirs + files:
+            path = Path(folder) / name
+            if path.is_symlink() or (name in files and not path.is_file()):
+                found.append((path, ResultError(f"{path}: {_not_regular(path)}")))
+            elif name in files and name.endswith(".json") and not name.startswith("."):
+                found.append((path, None))
+    for path, error in sorted(found, key=lambda item: item[0]):
+        if error is not None:
+            yield path, error
             continue
         try:
             yield path, load(path)
