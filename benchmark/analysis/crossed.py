@@ -88,18 +88,30 @@ def _check(units: list[Unit], signs: dict[str, float]) -> dict[str, int]:
     return n_rows
 
 
+def _draw_counts(rng: np.random.Generator, n: int, n_boot: int) -> np.ndarray:
+    """(n_boot, n) float64: how often each of n items is drawn when n are drawn with replacement, per replicate."""
+    picks = rng.integers(0, n, size=(n_boot, n)) + n * np.arange(n_boot)[:, None]
+    return np.bincount(picks.ravel(), minlength=n_boot * n).reshape(n_boot, n).astype(np.float64)
+
+
 def _unit_values(units: list[Unit], weights: dict[str, np.ndarray]) -> np.ndarray:
     """(B, U) unit values when task t's sequences carry weights[t] (B, S_t) (counts of a bootstrap draw)."""
     b = next(iter(weights.values())).shape[0]
     out = np.zeros((b, len(units)))
+    by_task: dict[str, list[tuple[int, float, np.ndarray]]] = {}
     for j, u in enumerate(units):
         for task, coef, values in u.parts:
-            finite = np.isfinite(values)
-            w = weights[task]
-            num = w @ np.where(finite, values, 0.0)
-            den = w @ finite.astype(np.float64)
-            with np.errstate(invalid="ignore", divide="ignore"):
-                out[:, j] += coef * np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
+            by_task.setdefault(task, []).append((j, coef, values))
+    for task, parts in by_task.items():
+        values = np.stack([v for _, _, v in parts], axis=1)  # (S, K)
+        finite = np.isfinite(values)
+        w = weights[task]
+        num = w @ np.where(finite, values, 0.0)
+        den = w @ finite.astype(np.float64)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            means = np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
+        for k, (j, coef, _) in enumerate(parts):
+            out[:, j] += coef * means[:, k]
     return out
 
 
@@ -146,19 +158,17 @@ def replicates(units: list[Unit], signs: dict[str, float] | None = None, n_boot:
         return np.zeros(0)
     n_rows = _check(units, signs)
     rng = np.random.default_rng(seed)
-    if resample == "models":
-        weights = {t: np.ones((n_boot, s)) for t, s in sorted(n_rows.items())}
+    if resample == "models":  # every sequence kept: the unit values are the same in every replicate
+        values = np.repeat(_unit_values(units, {t: np.ones((1, s)) for t, s in n_rows.items()}), n_boot, axis=0)
     else:
-        weights = {t: rng.multinomial(s, np.full(s, 1.0 / s), size=n_boot).astype(np.float64)
-                   for t, s in sorted(n_rows.items())}
-    values = _unit_values(units, weights)
+        values = _unit_values(units, {t: _draw_counts(rng, s, n_boot) for t, s in sorted(n_rows.items())})
     counts = np.ones((n_boot, len(units)))
     if resample != "sequences":
         for key in strata(units):
             if only is not None and key != only:
                 continue
             idx = [j for j, u in enumerate(units) if (u.group, u.stratum) == key]
-            counts[:, idx] = rng.multinomial(len(idx), np.full(len(idx), 1.0 / len(idx)), size=n_boot)
+            counts[:, idx] = _draw_counts(rng, len(idx), n_boot)
     return _combine(values, counts, units, signs)
 
 

@@ -30,6 +30,7 @@ from benchmark.analysis import findings, tables
 from benchmark.board import activation
 
 from benchmark.board import headline, sections
+from benchmark.board import pages as detail_pages
 from benchmark.board.sections import REPRODUCE
 from benchmark.analysis.trust import file_problems, grid_profile_of, prune, trusted_records  # noqa: F401 (re-exported)
 from tasks.cache import REPO_ROOT
@@ -77,8 +78,8 @@ def render_all(records: list[dict], problems: list[str] | None = None, results_l
     data = tables.dataset_rows(records)
     back = f"[← leaderboard]({back_link})"
     pages = {
-        "views": headline.views_page(records),
-        "findings": headline.findings_page(finding_rows),
+        "views": detail_pages.views_page(records),
+        "findings": detail_pages.findings_page(finding_rows),
         "groups": ["# Per task × model", "", *sections.per_group_section(records)[2:]],
         "ablations": ["# Ablations", "", *sections.reference_ablation_section(records, page_figures_prefix),
                       *sections.param_ablation_section(records), *sections.simplified_vs_realistic_section(records),
