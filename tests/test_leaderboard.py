@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from benchmark.analysis import findings, tables
+from benchmark.analysis import findings, ranking, tables
 
 from benchmark.board import headline, leaderboard
 
@@ -115,7 +115,7 @@ def test_render_is_deterministic_and_has_every_section(results_dir, tmp_path):
 
 def test_overall_ranking_orders_by_auprc(results_dir):
     records, problems = results.load_all(results_dir)
-    rows = tables.ranking(records, n_boot=200)
+    rows = ranking.ranking(records, n_boot=200)
     order = [r["config"] for r in rows]
     assert order.index("deeplift_rescale-shuffle20") < order.index("grad_x_input-none") < order.index("deeplift_rescale-zeros")
     top = rows[0]
@@ -243,7 +243,7 @@ def test_fidelity_gate_excludes_a_chance_level_model_and_names_it(results_dir, t
     kept, excluded = tables.analysis_records(records)
     assert [(e["task"], e["model"], e["seed"]) for e in excluded] == [("oct4", "chance", 0)]
     assert not any(r["cell"]["model"] == "chance" for r in kept)
-    assert all(r["n_units"] in (0, N_MODELS) for r in tables.ranking(records, n_boot=50))
+    assert all(r["n_units"] in (0, N_MODELS) for r in ranking.ranking(records, n_boot=50))
     text = leaderboard.render(records)
     gate_part = text.split("Models left out by the fidelity gate")[1].split("##")[0]
     line = next(x for x in gate_part.splitlines() if "chance" in x)
@@ -261,8 +261,8 @@ def test_both_projections_round_trip_and_feed_their_own_views(results_dir):
     observed = tables.value(record)
     max_abs = tables.value(record, projection="max_abs")
     assert np.isfinite(observed) and np.isfinite(max_abs) and observed != max_abs
-    rows = {r["config"]: r for r in tables.ranking(records, view=("max_abs", "all_hits", "abs"), n_boot=50)}
-    assert rows["grad_x_input-none"]["auprc"] != next(r for r in tables.ranking(records, n_boot=50)
+    rows = {r["config"]: r for r in ranking.ranking(records, view=("max_abs", "all_hits", "abs"), n_boot=50)}
+    assert rows["grad_x_input-none"]["auprc"] != next(r for r in ranking.ranking(records, n_boot=50)
                                                        if r["config"] == "grad_x_input-none")["auprc"]
 
 
@@ -359,7 +359,7 @@ def test_position_control_shows_each_methods_margin_over_centre_prior(tmp_path):
                 seed += 1
                 results.save(directory, *_record(task, "basset", method, reference, quality, mask, seed, model_seed=model_seed))
     records, _ = results.load_all(directory)
-    rows = {r["config"]: r for r in tables.ranking(records, n_boot=50)}
+    rows = {r["config"]: r for r in ranking.ranking(records, n_boot=50)}
     assert "oct4_randompos" not in {r["cell"]["task"] for r in records if tables.is_realistic(r)}
     margin = rows["deeplift_rescale-shuffle20"]["margin"]
     assert margin["n_units"] == 2 and margin["effect"] > 0 and margin["above"] == 2
@@ -370,7 +370,7 @@ def test_position_control_shows_each_methods_margin_over_centre_prior(tmp_path):
     cells = [c.strip() for c in line.strip("|").split("|")]
     assert cells[5].endswith("%")  # the prior's share of the best method's gain over random
     # the headline: one column per task, realistic first, controls in a block of their own, the order said above it
-    ranking = text.split("## Which method to trust: overall ranking")[1].split("\n## ")[0]
+    headline_text = text.split("## Which method to trust: overall ranking")[1].split("\n## ")[0]
     assert "| oct4   | oct4_randompos" in ranking.replace("  ", " ").replace("  ", " ") or "oct4_randompos" in ranking
     assert "Rows are ordered by the mean over 2 tasks (oct4, oct4_randompos" in ranking
     body, controls = ranking.split("Controls (")[0], ranking.split("Controls (")[1]

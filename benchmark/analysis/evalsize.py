@@ -5,12 +5,13 @@ of a difference between two methods has a part that more sequences shrink
 (the sequence draw and the model x sequence interaction) and a part they do
 not (the model draw). From a results directory this measures, for each pair
 of neighbouring methods of the headline ranking, the variance components of
-their per-sequence auPRC difference on each realistic task
+their per-sequence auPRC difference on each task of the headline
 (`benchmark.analysis.crossed.components`, the models of `tables.is_headline_model`
 x the sequences every one of them scored), and projects the 95% CI
-half-width of the difference (mean over the models of both tasks) at other
+half-width of the difference (mean over the models of every task) at other
 eval-set sizes, with the board's models (`crossed.projected_variance`, t
-quantile with the board's degrees of freedom).
+quantile with the board's degrees of freedom); then the same for the paired
+findings in the paper's scope.
 """
 
 from __future__ import annotations
@@ -22,9 +23,21 @@ from pathlib import Path
 import numpy as np
 from scipy import stats as sps
 
-from benchmark.analysis import crossed, tables
+from benchmark.analysis import crossed, paper, ranking, tables
 
 SIZES = (50, 100, 200, 400)
+#: The paired findings' arms as ranking configs (F3a, F2a, F2b, F2c, F4, F1a/gradcam_paper).
+FINDING_PAIRS = [("deeplift_rescale-shuffle20", "deeplift_rescale-zeros"),
+                 ("deeplift_rescale-shuffle20", "integrated_gradients-shuffle20"),
+                 ("deeplift_rescale-shuffle20", "grad_x_input-none"),
+                 ("integrated_gradients-shuffle20", "grad_x_input-none"),
+                 ("deeplift_revealcancel-shuffle20", "deeplift_rescale-shuffle20"),
+                 ("gradcam_paper-none", "grad_x_input-none")]
+
+
+def in_paper_scope(record: dict) -> bool:
+    """The paper's architectures as registered (`benchmark.analysis.paper.ARCHS`)."""
+    return tables.is_headline_model(record) and record["cell"]["arch"] in paper.ARCHS
 
 
 def task_table(records: list[dict], config: str, task: str, view: tuple = tables.HEADLINE) -> tuple[list, np.ndarray]:
@@ -61,21 +74,30 @@ def half_width(per_task: dict, n_sequences: int, level: float = 0.95) -> float:
     return float(sps.t.ppf(0.5 + level / 2, df) * np.sqrt(crossed.projected_variance(parts, models, n_sequences)))
 
 
-def table(records: list[dict], sizes=SIZES) -> tuple[list[list], list[str]]:
-    """Rows (pair, sequence share of the variance at the first size, half-width at each size) and headers."""
+def table(records: list[dict], sizes=SIZES, scope=tables.is_position_controlled, models=tables.is_headline_model,
+          pairs: list[tuple[str, str]] | None = None) -> tuple[list[list], list[str]]:
+    """Rows (pair, share of the variance from sequences at the first size, projected CI half-width at each size).
+
+    pairs: config pairs to project (default: neighbours in the ranking order of the chosen records).
+    """
     kept, _ = tables.analysis_records(records)
-    chosen = [r for r in kept if r["cell"]["kind"] == "keras" and tables.is_realistic(r) and tables.is_headline_model(r)]
-    order = [row["config"] for row in tables.ranking(chosen, n_boot=50) if row["config"] not in tables.CONTROL_CONFIGS]
+    chosen = [r for r in kept if r["cell"]["kind"] == "keras" and scope(r) and models(r)]
+    if pairs is None:
+        order = [row["config"] for row in ranking.ranking(chosen, scope=scope, models=models, n_boot=50)
+                 if row["config"] not in tables.CONTROL_CONFIGS]
+        pairs = list(zip(order, order[1:]))
     tasks = sorted({r["cell"]["task"] for r in chosen})
     rows = []
-    for (a, b), per_task in neighbour_components(chosen, order, tasks).items():
-        models = {t: v[3] for t, v in per_task.items()}
-        full = crossed.projected_variance({t: v[:3] for t, v in per_task.items()}, models, sizes[0])
-        model_part = crossed.projected_variance({t: (v[0], 0.0, 0.0) for t, v in per_task.items()}, models, sizes[0])
-        rows.append([f"{a} − {b}", f"{1 - model_part / full:.2f}" if full > 0 else "–",
+    for a, b in pairs:
+        per_task = neighbour_components(chosen, [a, b], tasks).get((a, b))
+        if not per_task:
+            continue
+        models_by_task = {t: v[3] for t, v in per_task.items()}
+        full = crossed.projected_variance({t: v[:3] for t, v in per_task.items()}, models_by_task, sizes[0])
+        model_part = crossed.projected_variance({t: (v[0], 0.0, 0.0) for t, v in per_task.items()}, models_by_task, sizes[0])
+        rows.append([f"{a} − {b}", sum(models_by_task.values()), f"{1 - model_part / full:.2f}" if full > 0 else "–",
                      *(f"±{half_width(per_task, n):.3f}" for n in sizes)])
-    headers = ["neighbours (headline order)", f"share of the variance from sequences at n = {sizes[0]}",
-               *(f"n = {n}" for n in sizes)]
+    headers = ["difference", "models", f"share of the variance from sequences at n = {sizes[0]}", *(f"n = {n}" for n in sizes)]
     return rows, headers
 
 
@@ -90,8 +112,12 @@ def main(argv: list[str] | None = None) -> int:
     warn_unusable(args.results, problems)
     rows, headers = table(records)
     if not rows:
-        print("no neighbouring pair with at least 2 models on a realistic task", file=sys.stderr)
+        print("no neighbouring pair with at least 2 models on a task", file=sys.stderr)
         return 1
+    print("Neighbours in the headline ranking (registered architectures, realistic tasks and their random-position copies):\n")
+    print(md_table(rows, headers))
+    rows, headers = table(records, scope=tables.is_realistic, models=in_paper_scope, pairs=FINDING_PAIRS)
+    print("\nPaired findings in the paper's scope (Basset and Beluga, realistic tasks):\n")
     print(md_table(rows, headers))
     return 0
 

@@ -322,20 +322,6 @@ def find(records: list[dict], **coords) -> list[dict]:
 
 
 
-def ranking(*args, **kwargs) -> list[dict]:
-    """`benchmark.analysis.ranking.ranking` (kept here for its callers)."""
-    from benchmark.analysis.ranking import ranking as rank  # noqa: PLC0415 (ranking imports this module)
-
-    return rank(*args, **kwargs)
-
-
 def nan_low(x: float) -> float:
     """x, or -inf for NaN (sort keys)."""
     return x if np.isfinite(x) else -np.inf
-
-
-def dataset_rows(records: list[dict]) -> list[dict]:
-    """`benchmark.analysis.inventory.dataset_rows` (kept here for its callers)."""
-    from benchmark.analysis.inventory import dataset_rows as rows  # noqa: PLC0415 (inventory imports this module)
-
-    return rows(records)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from benchmark.analysis import findings, inventory, paper, tables
+from benchmark.analysis import findings, inventory, paper, ranking, tables
 from benchmark.board.sections import f3, fp, md_table
 
 CONTROL_NOTES = {config: f"control: {what}" for config, what in tables.CONTROL_CONFIGS.items()}
@@ -125,8 +125,8 @@ def flat_sentence(records: list[dict], configs: set[str]) -> str:
 
 def ranking_section(records: list[dict], pages: dict[str, str], n_boot: int = 1000) -> list[str]:
     scope, label = main_scope(records)
-    rows = tables.ranking(records, "keras", tables.HEADLINE, scope, n_boot)
-    gkm = tables.ranking(records, "gkmsvm", tables.HEADLINE, scope, n_boot)
+    rows = ranking.ranking(records, "keras", tables.HEADLINE, scope, n_boot)
+    gkm = ranking.ranking(records, "gkmsvm", tables.HEADLINE, scope, n_boot)
     if not rows and not gkm:
         return []
     tasks = task_order({t for r in rows + gkm for t in r["by_task"]})
@@ -233,7 +233,7 @@ def position_section(records: list[dict], pages: dict[str, str], n_boot: int = 3
         return head + ["No `centre_prior` cells in these results yet; they appear after the next `make run`.", ""]
     summary = []
     for t in tasks:
-        rows = {r["config"]: r for r in tables.ranking(records, "keras", tables.HEADLINE,
+        rows = {r["config"]: r for r in ranking.ranking(records, "keras", tables.HEADLINE,
                                                         (lambda task: lambda r: r["cell"]["task"] == task)(t), n_boot)}
         prior, rnd = rows.get("centre_prior-none"), rows.get("random-none")
         methods = [r for c, r in rows.items() if c not in tables.CONTROL_CONFIGS and r["margin"]]
@@ -252,7 +252,7 @@ def position_section(records: list[dict], pages: dict[str, str], n_boot: int = 3
 def readme_block(records: list[dict], finding_rows: list[dict], top: int = 12, n_boot: int = 1000) -> list[str]:
     """The README's headline: the top of the main ranking and one line per finding, from the board's own rows."""
     scope, label = main_scope(records)
-    rows, _ = _split(tables.ranking(records, "keras", tables.HEADLINE, scope, n_boot))
+    rows, _ = _split(ranking.ranking(records, "keras", tables.HEADLINE, scope, n_boot))
     if not rows:
         return ["No results yet: run `make run`."]
     tasks = task_order({t for r in rows for t in r["by_task"]})

@@ -26,7 +26,7 @@ import os
 import sys
 from pathlib import Path
 
-from benchmark.analysis import findings, tables
+from benchmark.analysis import findings, inventory, ranking, tables
 from benchmark.board import activation
 
 from benchmark.board import headline, sections
@@ -75,7 +75,7 @@ def render_all(records: list[dict], problems: list[str] | None = None, results_l
     main += headline.findings_section(finding_rows, links, findings.implementation_gap(records))
     main += headline.position_section(records, links)
     main += ["## More", "", *[f"- [{text}]({links[name]})" for name, text in PAGES.items()], ""]
-    data = tables.dataset_rows(records)
+    data = inventory.dataset_rows(records)
     back = f"[← leaderboard]({back_link})"
     pages = {
         "views": detail_pages.views_page(records),
@@ -176,7 +176,7 @@ def _render_files(results_dir: Path, profile: str, output: Path, figures_dir: Pa
     if with_figures and tables.ok_records(records):
         from benchmark.board.figures import write_figures  # noqa: PLC0415 (matplotlib)
 
-        rows = tables.ranking(records, "keras", tables.HEADLINE, headline.main_scope(records)[0])
+        rows = ranking.ranking(records, "keras", tables.HEADLINE, headline.main_scope(records)[0])
         written += write_figures(records, rows, figures_dir)
     return written
 

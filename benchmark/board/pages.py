@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from benchmark.analysis import findings, inventory, paper, tables
+from benchmark.analysis import findings, inventory, paper, ranking, tables
 from benchmark.board.headline import _ci, main_scope, paper_effects, ranking_table, task_order
 from benchmark.board.sections import f3, fp, md_table
 
@@ -20,16 +20,16 @@ def views_page(records: list[dict], n_boot: int = 500) -> list[str]:
     for view, label in findings.VIEW_LABELS.items():
         if view == tables.HEADLINE:
             continue
-        rows = tables.ranking(records, "keras", view, scope, n_boot)
+        rows = ranking.ranking(records, "keras", view, scope, n_boot)
         tasks = task_order({t for r in rows for t in r["by_task"]})
         table = ranking_table(rows, tasks, with_runtime=False, saliency=view[0] == "max_abs") if rows else "No cells."
         out += [f"## {label} (CNNs, {scope_label})", "", table, ""]
     for truth in inventory.extra_truths(records):
-        rows = tables.ranking(records, "keras", ("observed", truth, "abs"), scope, n_boot)
+        rows = ranking.ranking(records, "keras", ("observed", truth, "abs"), scope, n_boot)
         tasks = task_order({t for r in rows for t in r["by_task"]})
         out += [f"## |score|, used hits at threshold {truth.split('@')[1]} (CNNs, {scope_label})", "",
                 ranking_table(rows, tasks, with_runtime=False) if rows else "No cells.", ""]
-    simple = tables.ranking(records, "keras", tables.HEADLINE, tables.is_simplified, n_boot)
+    simple = ranking.ranking(records, "keras", tables.HEADLINE, tables.is_simplified, n_boot)
     if simple:
         tasks = task_order({t for r in simple for t in r["by_task"]})
         out += ["## Simplified task (CNNs; observed base, |score|, all hits)", "",

@@ -12,7 +12,7 @@ from collections import Counter, defaultdict
 
 import numpy as np
 
-from benchmark.analysis import inventory, tables
+from benchmark.analysis import inventory, ranking, tables
 from benchmark.analysis.markdown import f3, fp, md_table  # noqa: F401 (re-exported for the board's modules)
 
 ALIAS_NOTE = ("`gradient` rows are not listed: the method returns grad × input's array (the gradient is its "
@@ -144,8 +144,8 @@ def param_ablation_section(records: list[dict]) -> list[str]:
 
 def simplified_vs_realistic_section(records: list[dict], n_boot: int = 300) -> list[str]:
     """The same CNN ranking on the simplified task and on the realistic tasks, side by side."""
-    simple = {r["config"]: r for r in tables.ranking(records, "keras", scope=tables.is_simplified, n_boot=n_boot)}
-    real = {r["config"]: r for r in tables.ranking(records, "keras", scope=tables.is_realistic, n_boot=n_boot)}
+    simple = {r["config"]: r for r in ranking.ranking(records, "keras", scope=tables.is_simplified, n_boot=n_boot)}
+    real = {r["config"]: r for r in ranking.ranking(records, "keras", scope=tables.is_realistic, n_boot=n_boot)}
     shared = sorted(set(simple) & set(real), key=lambda c: (_nan_high(simple[c]["rank"]), c))
     if not shared:
         return []
