@@ -371,9 +371,9 @@ def test_position_control_shows_each_methods_margin_over_centre_prior(tmp_path):
     assert cells[5].endswith("%")  # the prior's share of the best method's gain over random
     # the headline: one column per task, realistic first, controls in a block of their own, the order said above it
     headline_text = text.split("## Which method to trust: overall ranking")[1].split("\n## ")[0]
-    assert "| oct4   | oct4_randompos" in ranking.replace("  ", " ").replace("  ", " ") or "oct4_randompos" in ranking
-    assert "Rows are ordered by the mean over 2 tasks (oct4, oct4_randompos" in ranking
-    body, controls = ranking.split("Controls (")[0], ranking.split("Controls (")[1]
+    assert "| oct4   | oct4_randompos" in headline_text.replace("  ", " ").replace("  ", " ") or "oct4_randompos" in headline_text
+    assert "Rows are ordered by the mean over 2 tasks (oct4, oct4_randompos" in headline_text
+    body, controls = headline_text.split("Controls (")[0], headline_text.split("Controls (")[1]
     assert "centre_prior-none" not in body and "centre_prior-none" in controls and "deeplift_rescale-shuffle20" in body
 
 
