@@ -16,7 +16,7 @@ help:
 	@echo "make replicate  the default grid with seeds 3-5; findings over every 3-seed draw of 0-5, and side by side with the board's"
 	@echo "make test       tests of the suite + smoke-profile benchmark (CI runs this)"
 	@echo "make test-fast  tests without the slow tier"
-	@echo "make bench      every method vs its floor -> docs/speed.json + README table; model training times"
+	@echo "make bench      every method vs its floor -> docs/speed.json + docs/speed.md; model training times"
 	@echo "make install    create .venv with the pinned dependencies"
 
 install: $(STAMP)
@@ -25,6 +25,7 @@ $(STAMP): pyproject.toml requirements.lock
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "error: $(PYTHON) not found; motifbench needs Python 3.11 (set PYTHON=...)"; exit 1; }
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
+	# requirements.lock pins torch==2.13.0+cpu: the CPU wheel, never a multi-GB CUDA build of the same release
 	$(PY) -m pip install --quiet -c requirements.lock -e .
 	$(PY) -m pip install --quiet --no-deps janggu==0.10.2
 	@echo "compiling the FIMO/TOMTOM kernels once (numba caches them in the venv; a few minutes on 2 cores)"
@@ -56,7 +57,7 @@ test: $(STAMP)
 test-fast: $(STAMP)
 	$(PY) -m pytest tests -q -n $(JOBS) -m "not slow"
 
-# Every registered method against its plain-TF floor -> docs/speed.json and README's speed table;
+# Every registered method against its plain-TF floor -> docs/speed.json and the table in docs/speed.md;
 # then training/loading times of every model (motifbench bench models).
 bench: $(STAMP)
 	$(VENV)/bin/motifbench bench methods

@@ -248,7 +248,7 @@ def _select_changed(config: pytest.Config, items: list) -> None:
         raise pytest.UsageError(
             f"--verify-changed: {len(unknown)} result file(s) belong to no cell of profile "
             f"{config.getoption('--profile')!r} and cannot be verified: {', '.join(unknown[:20])}. "
-            "Remove them from the pull request (or `python -m benchmark.board.leaderboard --prune`)")
+            "Remove them from the pull request (or `motifbench board --prune`)")
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = kept
@@ -356,7 +356,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     name = run_name(config.getoption("--profile"))
     results_dir = _results_dir(config)
     if config.getoption("--no-leaderboard"):
-        report_budget(config, results_dir, (0.0, 0.0), write=seen["computed"] > 0)
+        report_budget(config, results_dir, (0.0, 0.0), write=seen["computed"] > 0, run=name)
         return
     writer = config.get_terminal_writer()
     render_wall, render_cpu = time.perf_counter(), time.process_time()
@@ -367,14 +367,15 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         return
     finally:
         rendering = (time.perf_counter() - render_wall, time.process_time() - render_cpu)
-        report_budget(config, results_dir, rendering, write=seen["computed"] > 0)
+        report_budget(config, results_dir, rendering, write=seen["computed"] > 0, run=name)
     writer.line("")
     writer.line(
         f"motifbench: {seen['cells']} cells (computed {seen['computed']}, cached {seen['cached']}, "
         f"failed {seen['failed']}); results in {results_dir}; wrote {', '.join(str(p) for p in written)}")
 
 
-def report_budget(config: pytest.Config, results_dir: Path, rendering: tuple[float, float], write: bool) -> None:
+def report_budget(config: pytest.Config, results_dir: Path, rendering: tuple[float, float], write: bool,
+                  run: str = "default") -> None:
     """Print the run's time budget (benchmark.grid.budget); store it beside the results when cells were computed."""
     from benchmark.grid import budget  # noqa: PLC0415
 
@@ -387,4 +388,4 @@ def report_budget(config: pytest.Config, results_dir: Path, rendering: tuple[flo
     writer.line("motifbench time budget (wall s summed over workers; CPU s of all processes):")
     writer.line(budget.render(result))
     if write:
-        writer.line(f"budget stored in {budget.write(result, results_dir)}")
+        writer.line(f"budget stored in {budget.write(result, results_dir, run)}")

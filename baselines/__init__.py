@@ -4,14 +4,17 @@ Public API (imported lazily, so ``import baselines.model`` stays light):
 
 - `ARCHITECTURES`: registry of architectures; Keras builders
   ``(sequence_length, **params) -> keras.Sequential`` ("basset", "beluga",
-  "shallow") and "gkmsvm"; `arch_kind(name)` -> "keras" | "gkmsvm".
+  "shallow"), "gkmsvm", and the PyTorch twins "torch_basset", "torch_beluga",
+  "torch_shallow" (`baselines.torch_architectures`, registered on first use);
+  `arch_kind(name)` -> "keras" | "gkmsvm" | "torch". A researcher's own torch
+  model: `baselines.torch_byo`.
 - `PROFILES`: "smoke" | "default" | "paper" (`baselines.profiles`).
 - `get_model(dataset, arch, *, seed=0, profile="default", progress=True, **overrides)`
   -> `TrainedModel`, trained once and cached (`baselines.store`).
 - `randomized_copy(model, seed=0)`: same Keras architecture, fresh weights.
 - `TrainedModel` (`baselines.model`), `predict_gkmsvm` (`baselines.gkmsvm`).
 
-Command line: ``python -m baselines list | train TASK ARCH | show TASK ARCH | bench | check``
+Command line: ``motifbench models list | train TASK ARCH | show TASK ARCH | check``
 (`baselines.check`: every architecture x task x seed, test auROC mean and SD next to gkm-SVM).
 """
 

@@ -1,4 +1,4 @@
-"""``python -m baselines``: see `baselines.cli`."""
+"""``motifbench models``: see `baselines.cli`."""
 
 import sys
 

@@ -19,13 +19,23 @@ Conventions shared by all of them:
 
 ``gkmsvm`` is registered too, as an architecture of kind "gkmsvm" (see
 `baselines.gkmsvm`); its entry is the default gkm-SVM settings, not a Keras
-builder. Use `arch_kind(name)` to tell the two apart.
+builder. Use `arch_kind(name)` to tell the kinds apart.
+
+``torch_basset``, ``torch_beluga`` and ``torch_shallow`` are the PyTorch twins
+of the three Keras builders (kind "torch"): the same parameters, and the same
+layers and shapes, read from the Keras builder by `stack_spec`. They register
+when `baselines.torch_architectures` is imported (which imports torch); naming
+one here imports it on first use (`TORCH_TWINS`).
 """
 
 from __future__ import annotations
 
+import importlib
 import inspect
-from baselines.model import GKMSVM, KERAS
+import threading
+from dataclasses import dataclass
+
+from baselines.model import GKMSVM, KERAS, MODEL_KINDS
 from baselines.tf_setup import keras
 from tasks.registry import Registry
 
@@ -38,12 +48,27 @@ PADDINGS = ("same", "valid")
 FIRST_ACTIVATIONS = ("relu", "exponential")
 #: Parameters that take one of a few values, checked by `check_params`.
 CHOICES = {"pooling": POOLINGS, "padding": PADDINGS, "first_activation": FIRST_ACTIVATIONS}
+#: The PyTorch twins of the Keras builders, registered by importing this module (it imports torch).
+TORCH_TWINS = {"torch_basset": "basset", "torch_beluga": "beluga", "torch_shallow": "shallow"}
+TORCH_TWIN_MODULE = "baselines.torch_architectures"
+
+
+def _entry(name: str):
+    """The registry entry of `name`, importing the torch twins on first need (KeyError lists valid ones)."""
+    if name in TORCH_TWINS and name not in ARCHITECTURES:
+        importlib.import_module(TORCH_TWIN_MODULE).register_twins()
+    return ARCHITECTURES[name]
+
+
+def profile_arch(name: str) -> str:
+    """The architecture whose profile settings `name` takes: a torch twin sizes itself as its Keras original."""
+    return TORCH_TWINS.get(name, name)
 
 
 def arch_kind(name: str) -> str:
-    """"keras" or "gkmsvm" for a registered architecture name (KeyError lists valid ones)."""
-    entry = ARCHITECTURES[name]
-    return GKMSVM if getattr(entry, "model_kind", KERAS) == GKMSVM else KERAS
+    """"keras", "gkmsvm" or "torch" for a registered architecture name (KeyError lists valid ones)."""
+    kind = getattr(_entry(name), "model_kind", KERAS)
+    return kind if kind in MODEL_KINDS else KERAS
 
 
 def keras_architectures() -> list[str]:
@@ -53,7 +78,7 @@ def keras_architectures() -> list[str]:
 
 def arch_defaults(name: str) -> dict:
     """The default parameters of architecture `name` (its builder's keyword defaults)."""
-    entry = ARCHITECTURES[name]
+    entry = _entry(name)
     if arch_kind(name) == GKMSVM:
         return dict(entry.defaults)
     signature = inspect.signature(entry)
@@ -65,15 +90,15 @@ def arch_defaults(name: str) -> dict:
 
 
 def build_network(name: str, sequence_length: int, **params):
-    """Build Keras architecture `name` for sequences of `sequence_length`.
+    """Build Keras (or PyTorch) architecture `name` for sequences of `sequence_length`.
 
     Raises ValueError naming the valid parameters if one is unknown, and if the
     sequence is too short for the architecture's conv/pool stack.
     """
-    if arch_kind(name) != KERAS:
+    if arch_kind(name) == GKMSVM:
         raise ValueError(f"architecture {name!r} is a gkm-SVM, not a Keras network; use baselines.gkmsvm")
     check_params(name, params)
-    return ARCHITECTURES[name](int(sequence_length), **params)
+    return _entry(name)(int(sequence_length), **params)
 
 
 def check_params(name: str, params: dict) -> None:
@@ -110,6 +135,42 @@ def first_kernel_width(network) -> int:
 # --------------------------------------------------------------------------- builders
 
 
+@dataclass(frozen=True)
+class StackSpec:
+    """The layer plan `_stack` builds: what a PyTorch twin needs to build the same network."""
+
+    arch: str
+    sequence_length: int
+    blocks: tuple  # (filters, kernel, pool size after it; 0 = no pool) per conv layer
+    dense: tuple  # hidden dense widths
+    pooling: str
+    padding: str
+    dropout: float
+    initializer: str
+    first_activation: str
+    batch_norm: bool
+
+
+_SPEC_ONLY = threading.local()  # set by `stack_spec`: `_stack` returns its plan instead of building Keras layers
+
+
+def stack_spec(name: str, sequence_length: int, **params) -> StackSpec:
+    """The layer plan of built-in Keras architecture `name` with `params`, without building it.
+
+    The builder runs as usual (its parameter checks too); only its last step,
+    building Keras layers, is replaced by returning the plan.
+    """
+    check_params(name, params)
+    _SPEC_ONLY.on = True
+    try:
+        spec = ARCHITECTURES[name](int(sequence_length), **params)
+    finally:
+        _SPEC_ONLY.on = False
+    if not isinstance(spec, StackSpec):
+        raise ValueError(f"architecture {name!r} is not a built-in conv stack (basset, beluga, shallow); it has no layer plan")
+    return spec
+
+
 def _stack(
     arch: str,
     sequence_length: int,
@@ -133,6 +194,9 @@ def _stack(
     if not 0.0 <= dropout < 1.0:
         raise ValueError(f"{arch}: dropout must be in [0, 1), got {dropout!r}")
     _check_length(arch, sequence_length, blocks, padding)
+    if getattr(_SPEC_ONLY, "on", False):
+        return StackSpec(arch, int(sequence_length), tuple(blocks), tuple(dense), pooling, padding, float(dropout),
+                         initializer, first_activation, bool(batch_norm))
     pool_layer = keras.layers.MaxPooling1D if pooling == "max" else keras.layers.AveragePooling1D
     layers = [keras.layers.Input(shape=(sequence_length, 4), name="onehot")]
     for i, (filters, kernel, pool) in enumerate(blocks, start=1):

@@ -1,4 +1,4 @@
-"""``python -m baselines check``: does every architecture learn every task, seed after seed?
+"""``motifbench models check``: does every architecture learn every task, seed after seed?
 
 Trains (or loads from the cache) each architecture on each task with each seed
 and prints one row per task x architecture: the mean and standard deviation of

@@ -1,9 +1,9 @@
 """Command line for the models: ``motifbench models list | train | show | check`` (= ``python -m baselines ...``).
 
-    python -m baselines list
-    python -m baselines train oct4 basset [--seed 0] [--profile default] [--set kernel_width=8]
-    python -m baselines show oct4 basset [--png curve.png]
-    python -m baselines check [--tasks default,stress] [--seeds 0,1,2] [--archs basset,beluga,shallow,gkmsvm]
+    motifbench models list
+    motifbench models train oct4 basset [--seed 0] [--profile default] [--set kernel_width=8]
+    motifbench models show oct4 basset [--png curve.png]
+    motifbench models check [--tasks default,stress] [--seeds 0,1,2] [--archs basset,beluga,shallow,gkmsvm]
 """
 
 from __future__ import annotations
@@ -133,7 +133,7 @@ def _check(args) -> int:
     print(table)
     if args.markdown:
         args.markdown.parent.mkdir(parents=True, exist_ok=True)
-        command = f"python -m baselines check --tasks {args.tasks} --seeds {args.seeds} --profile {args.profile}"
+        command = f"motifbench models check --tasks {args.tasks} --seeds {args.seeds} --profile {args.profile}"
         command += f" --archs {args.archs}" if args.archs else ""
         command += f" --gkm-seeds {args.gkm_seeds}" if args.gkm_seeds is not None else ""
         command += f" --min-auroc {args.min_auroc}" if args.min_auroc is not None else ""
@@ -220,7 +220,7 @@ def _show(args) -> int:
         extra = "".join(f" --set {s}" for s in args.set)
         print(
             f"no trained {args.arch} model for {args.task} (seed {args.seed}, profile {args.profile}); "
-            f"run: python -m baselines train {args.task} {args.arch} --seed {args.seed} --profile {args.profile}{extra}",
+            f"run: motifbench models train {args.task} {args.arch} --seed {args.seed} --profile {args.profile}{extra}",
             file=sys.stderr,
         )
         return 1

@@ -1,6 +1,6 @@
 """How sure is a fidelity check row's gap to gkm-SVM? A bootstrap over models and test sequences.
 
-`python -m baselines check` compares the mean test auROC of a Keras
+`motifbench models check` compares the mean test auROC of a Keras
 architecture over its seeds with gkm-SVM's. Every seed is scored on the same
 fixed test split, so averaging seeds removes the training noise but not the
 test set's own sampling error: on a small task (about 200 test sequences) two

@@ -16,7 +16,7 @@ import numpy as np
 from sklearn.linear_model import LogisticRegressionCV
 from sklearn.metrics import roc_auc_score
 
-#: k of the reference in `python -m baselines check` (4,096 k-mers, 2,080 after pooling strands).
+#: k of the reference in `motifbench models check` (4,096 k-mers, 2,080 after pooling strands).
 DEFAULT_K = 6
 
 

@@ -1,9 +1,12 @@
 """TrainedModel: the one object attribution methods receive.
 
-A TrainedModel wraps either a Keras network or a gkm-SVM behind the same small
-interface: `predict_logit(X)` maps (N, L, 4) one-hot to (N,) pre-sigmoid
-scores. Keras models are `keras.Sequential` networks whose last layer is a
-`Dense(1)` with linear activation (the logit); methods explain that output.
+A TrainedModel wraps a Keras network, a PyTorch module or a gkm-SVM behind the
+same small interface: `predict_logit(X)` maps (N, L, 4) one-hot to (N,)
+pre-sigmoid scores. Keras models are `keras.Sequential` networks whose last
+layer is a `Dense(1)` with linear activation (the logit); PyTorch models are
+`torch.nn.Module`s mapping (N, L, 4) float32 to (N, 1) logits (a researcher's
+module is wrapped to that form, `baselines.torch_byo.TorchLogit`); methods
+explain that output.
 """
 
 from __future__ import annotations
@@ -17,11 +20,12 @@ import numpy as np
 
 KERAS = "keras"
 GKMSVM = "gkmsvm"
+TORCH = "torch"
 #: Bump when training or saving changes in a way a model's settings do not show: every cached model is rebuilt.
 BASELINES_CODE_VERSION = "3"
 #: Test auROC a model needs before its attributions are ranked (a run file may set another threshold).
 FIDELITY_GATE = 0.75
-MODEL_KINDS = (KERAS, GKMSVM)
+MODEL_KINDS = (KERAS, GKMSVM, TORCH)
 
 
 @dataclass(eq=False)
@@ -30,11 +34,12 @@ class TrainedModel:
 
     Attributes
     ----------
-    kind: "keras" or "gkmsvm".
+    kind: "keras", "gkmsvm" or "torch".
     arch: registered architecture name ("basset", "beluga", "shallow", "gkmsvm").
     params: the architecture/training parameters it was built with.
     seed: training seed.
-    network: the `keras.Sequential` (kind "keras") or the gkm-SVM object.
+    network: the `keras.Sequential` (kind "keras"), the gkm-SVM object, or the
+        `torch.nn.Module` ((N, L, 4) -> (N, 1) logits, kind "torch").
     sequence_length: L the model accepts.
     first_kernel_width: width of the first conv layer's kernel (None for gkm-SVM).
     conv_layer_names: names of the conv layers, input side first (empty for gkm-SVM).
@@ -75,6 +80,10 @@ class TrainedModel:
             from baselines.gkmsvm import predict_gkmsvm  # noqa: PLC0415 (optional heavy import)
 
             return predict_gkmsvm(self, X)
+        if self.kind == TORCH:
+            from baselines.torch_train import predict as predict_torch  # noqa: PLC0415 (imports torch)
+
+            return predict_torch(self.network, X, batch_size=batch_size)
         raise ValueError(f"unknown model kind {self.kind!r}; expected one of {MODEL_KINDS}")
 
 

@@ -4,7 +4,8 @@ Layout of ``<cache>/models/<task>-<arch>-s<seed>-<key>/``:
 
 - ``model.weights.h5`` + ``network.json`` (Keras: weights and config; the
   network is rebuilt from the registered architecture and its parameters, so a
-  model trained on a GPU loads on a CPU), or ``gkmsvm.npz`` (gkm-SVM);
+  model trained on a GPU loads on a CPU), ``model.pt`` (torch: the state dict,
+  loaded into the network rebuilt the same way), or ``gkmsvm.npz`` (gkm-SVM);
 - ``history.json``: per-epoch losses and validation auROC, timings;
 - ``model.json``, written last: kind, parameters, fidelity and the sha256 of
   every other file. `load_model` refuses (CorruptModelError) a directory
@@ -19,13 +20,14 @@ from pathlib import Path
 
 from baselines import gkmsvm as gkm
 from baselines.architectures import build_network
-from baselines.model import BASELINES_CODE_VERSION, KERAS, TrainedModel
+from baselines.model import BASELINES_CODE_VERSION, KERAS, TORCH, TrainedModel
 from tasks.cache import file_sha256, write_json_atomic
 
 MANIFEST = "model.json"
 HISTORY = "history.json"
 KERAS_WEIGHTS = "model.weights.h5"
 KERAS_CONFIG = "network.json"
+TORCH_WEIGHTS = "model.pt"
 SCHEMA = 1
 
 
@@ -43,6 +45,11 @@ def write_model(model: TrainedModel, history: dict, directory: Path, dataset_nam
         model.network.save_weights(str(directory / KERAS_WEIGHTS))
         (directory / KERAS_CONFIG).write_text(model.network.to_json(indent=2) + "\n")
         files = [KERAS_WEIGHTS, KERAS_CONFIG]
+    elif model.kind == TORCH:
+        from baselines.torch_setup import torch  # noqa: PLC0415
+
+        torch.save(model.network.state_dict(), directory / TORCH_WEIGHTS)
+        files = [TORCH_WEIGHTS]
     else:
         files = [gkm.save_gkmsvm(model.network, directory)]
     write_json_atomic(directory / HISTORY, history)
@@ -61,7 +68,7 @@ def write_model(model: TrainedModel, history: dict, directory: Path, dataset_nam
         "first_kernel_width": model.first_kernel_width,
         "conv_layer_names": model.conv_layer_names,
         "fidelity": model.fidelity,
-        "versions": _versions(),
+        "versions": _versions(("torch",) if model.kind == TORCH else ()),
         "files": {name: file_sha256(directory / name) for name in files},
     }
     write_json_atomic(directory / MANIFEST, manifest)
@@ -93,9 +100,14 @@ def load_model(directory: Path) -> TrainedModel:
             arch_params = {k: v for k, v in params.items() if k != "training"}
             network = build_network(arch, manifest["sequence_length"], **arch_params)
             network.load_weights(str(directory / KERAS_WEIGHTS))
+        elif manifest["kind"] == TORCH:
+            from baselines.torch_byo import load_torch_network  # noqa: PLC0415
+
+            arch_params = {k: v for k, v in params.items() if k != "training"}
+            network = load_torch_network(arch, manifest["sequence_length"], arch_params, directory / TORCH_WEIGHTS)
         else:
             network = gkm.load_gkmsvm(directory)
-    except (OSError, ValueError, KeyError) as error:
+    except (OSError, ValueError, KeyError, RuntimeError) as error:  # RuntimeError: torch's state-dict mismatch
         raise CorruptModelError(f"cached model {directory} does not load: {error}") from None
     return TrainedModel(
         kind=manifest["kind"],
@@ -119,9 +131,9 @@ def load_history(model: TrainedModel) -> dict:
     return json.loads((Path(model.path) / HISTORY).read_text())
 
 
-def _versions() -> dict:
+def _versions(extra: tuple = ()) -> dict:
     out = {}
-    for package in ("tensorflow", "tf-keras", "gkmsvm-lite", "numpy", "scikit-learn"):
+    for package in ("tensorflow", "tf-keras", "gkmsvm-lite", "numpy", "scikit-learn", *extra):
         try:
             out[package] = importlib.metadata.version(package)
         except importlib.metadata.PackageNotFoundError:

@@ -1,4 +1,4 @@
-"""Figures of `python -m baselines`: the learning curve (``show``) and the fidelity check (``check --png``)."""
+"""Figures of `motifbench models`: the learning curve (``show``) and the fidelity check (``check --png``)."""
 
 from __future__ import annotations
 

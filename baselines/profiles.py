@@ -64,7 +64,7 @@ class Profile:
     Attributes
     ----------
     name: profile name.
-    description: one line for `python -m baselines list`.
+    description: one line for `motifbench models list`.
     arch_params: architecture name -> parameters overriding the builder defaults
         (for "gkmsvm": its settings, see `baselines.architectures`).
     training: Keras training settings (keys in `TRAINING_KEYS`).

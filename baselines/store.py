@@ -21,9 +21,9 @@ from pathlib import Path
 import numpy as np
 
 from baselines import gkmsvm as gkm
-from baselines.architectures import arch_defaults, arch_kind, build_network, check_params
+from baselines.architectures import arch_defaults, arch_kind, build_network, check_params, profile_arch
 from baselines.architectures import conv_layer_names, first_kernel_width
-from baselines.model import GKMSVM, KERAS, TrainedModel
+from baselines.model import GKMSVM, KERAS, TORCH, TrainedModel
 from baselines.model import BASELINES_CODE_VERSION
 from baselines.persist import CorruptModelError, load_history, load_model, write_model
 from baselines.profiles import get_profile
@@ -58,15 +58,16 @@ def resolve_settings(arch: str, profile: str = "default", **overrides) -> tuple[
     other name raises ValueError listing the valid ones.
     """
     kind = arch_kind(arch)
+    trained = kind in (KERAS, TORCH)  # networks train under the profile's recipe
     prof = get_profile(profile)
     params = arch_defaults(arch)
-    check_params(arch, prof.params_for(arch))
-    params.update(prof.params_for(arch))
-    training = dict(prof.training) if kind == KERAS else {}
+    check_params(arch, prof.params_for(profile_arch(arch)))
+    params.update(prof.params_for(profile_arch(arch)))
+    training = dict(prof.training) if trained else {}
     for name, value in overrides.items():
         if name in params:
             params[name] = value
-        elif name in training or (kind == KERAS and name in OPTIONAL_TRAINING):
+        elif name in training or (trained and name in OPTIONAL_TRAINING):
             training[name] = value
         else:
             raise ValueError(
@@ -121,6 +122,11 @@ def _key(dataset, arch: str, params: dict, training: dict, seed: int) -> str:
     if arch_kind(arch) == KERAS:  # the kernels and the intra-op thread count change float sums (`baselines.tf_setup`)
         content["kernels"] = KERNELS
         content["intra_op_threads"] = INTRA_OP_THREADS
+    elif arch_kind(arch) == TORCH:  # torch's kernels and thread count change float sums too (`baselines.torch_setup`)
+        from baselines import torch_setup  # noqa: PLC0415
+
+        content["torch_kernels"] = torch_setup.KERNELS
+        content["intra_op_threads"] = torch_setup.INTRA_OP_THREADS
     elif arch_kind(arch) == GKMSVM:  # its stored test auROC was scored through the l-mer table (`baselines.gkm_table`)
         content["scoring"] = "lmer_table"
     digest = byo.source_digest(arch)
@@ -211,12 +217,20 @@ def get_model(
 
     if byo.is_pretrained(arch):  # registered by a run file: explained as it is, never trained
         validate_dataset(dataset, arch)
+        if arch_kind(arch) == TORCH:
+            from baselines.torch_byo import pretrained_torch_model  # noqa: PLC0415
+
+            return pretrained_torch_model(dataset, arch, seed)
         return byo.pretrained_model(dataset, arch, seed)
     params, training = resolve_settings(arch, profile, **overrides)
     validate_dataset(dataset, arch)
     kind = arch_kind(arch)
     if kind == KERAS:
         build_network(arch, dataset.length, **params)  # fails early if L does not fit the architecture
+    elif kind == TORCH:
+        from baselines.torch_byo import build_torch_network  # noqa: PLC0415
+
+        build_torch_network(arch, dataset.length, params)
     key = _key(dataset, arch, params, training, seed)
     final = model_dir(dataset, arch, seed, key, root)
     with file_lock(final):
@@ -256,7 +270,11 @@ def untrained_model(arch: str, sequence_length: int, profile: str = "default", s
     from baselines.architectures import build_network, conv_layer_names, first_kernel_width  # noqa: PLC0415
     from baselines.profiles import get_profile  # noqa: PLC0415
 
-    params = get_profile(profile).params_for(arch)
+    params = get_profile(profile).params_for(profile_arch(arch))
+    if arch_kind(arch) == TORCH:
+        from baselines.torch_byo import untrained_torch_model  # noqa: PLC0415
+
+        return untrained_torch_model(arch, sequence_length, params, seed)
     set_seed(seed)
     network = build_network(arch, sequence_length, **params)
     return TrainedModel(
@@ -277,6 +295,10 @@ def randomized_copy(model: TrainedModel, seed: int = 0) -> TrainedModel:
     Every layer is re-initialised with its own initialiser under `seed`; the
     copy is not cached (path None) and has no fidelity.
     """
+    if model.kind == TORCH:
+        from baselines.torch_byo import randomized_torch_copy  # noqa: PLC0415
+
+        return randomized_torch_copy(model, seed)
     if model.kind != KERAS:
         raise ValueError(
             f"randomized_copy needs a Keras model; {model.name} is a {model.kind} model, whose support "
@@ -306,7 +328,19 @@ def _train(dataset, arch, params, training, seed, progress, label) -> tuple[Trai
     kind = arch_kind(arch)
     X_train, y_train = dataset.split(test=False)
     start = time.perf_counter()
-    if kind == KERAS:
+    if kind == TORCH:
+        from baselines import torch_train  # noqa: PLC0415
+        from baselines.torch_architectures import conv_layer_names as torch_convs, first_kernel_width as torch_width  # noqa: PLC0415
+        from baselines.torch_byo import build_torch_network  # noqa: PLC0415
+
+        network, history = torch_train.train_torch(lambda: build_torch_network(arch, dataset.length, params), training,
+                                                   seed, X_train, y_train, progress, label)
+        X_test, y_test = dataset.split(test=True)
+        scores = torch_train.predict(network, X_test)
+        if not np.all(np.isfinite(scores)):
+            raise TrainingDivergedError(f"{label}: the trained network predicts non-finite logits; nothing was cached")
+        extra = {"first_kernel_width": torch_width(network), "conv_layer_names": torch_convs(network)}
+    elif kind == KERAS:
         network, history = _train_keras(dataset.length, arch, params, training, seed, X_train, y_train, progress, label)
         X_test, y_test = dataset.split(test=True)
         scores = predict(network, X_test)

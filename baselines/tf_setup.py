@@ -13,8 +13,7 @@ os.environ["TF_USE_LEGACY_KERAS"] = "1"
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 # oneDNN kernels: TensorFlow says at start-up that this build uses AVX2/FMA only in its oneDNN
 # operations, and its default left them off on this 2-core machine; on, an epoch of Beluga or Shallow
-# costs about a third less CPU (docs/history/training-recipe.md, "What the recipe costs"), and repeated runs with one seed still
-# gave the same weights. They round floats differently from the Eigen kernels, so which ones ran is part of every
+# costs about a third less CPU, and repeated runs with one seed still give the same weights. They round floats differently from the Eigen kernels, so which ones ran is part of every
 # Keras model's cache key (`KERNELS`). TF_ENABLE_ONEDNN_OPTS=0 before the first import selects Eigen.
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
 

@@ -133,6 +133,26 @@ def random_mutation(X: np.ndarray, fraction: float, rng: np.random.Generator) ->
     return out
 
 
+def epoch_data(X: np.ndarray, y: np.ndarray, train_rows: np.ndarray, settings: dict,
+               rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """One epoch's training examples, in training order: (X (M, L, 4) float32, y (M,) float32).
+
+    Rows by `epoch_rows` (repeated up to ``min_epoch_samples``), then the
+    reverse-complement flips, shifts and substitutions of the recipe, all drawn
+    from `rng`; every framework's training loop takes its epochs from here.
+    """
+    rows = epoch_rows(y, train_rows, settings["neg_pos_ratio"], rng)
+    while len(rows) < int(settings.get("min_epoch_samples", 0)):  # small data: more passes per epoch
+        rows = np.concatenate([rows, epoch_rows(y, train_rows, settings["neg_pos_ratio"], rng)])
+    X_epoch = X[rows]
+    if settings["rc_augment"]:
+        flip = rng.random(len(rows)) < 0.5
+        X_epoch[flip] = reverse_complement(X_epoch[flip])
+    X_epoch = random_shift(X_epoch, int(settings.get("shift_augment", 0)), rng)
+    X_epoch = random_mutation(X_epoch, float(settings.get("mutate_fraction", 0.0)), rng)
+    return X_epoch.astype(np.float32, copy=False), y[rows].astype(np.float32)
+
+
 def binary_entropy(p: float) -> float:
     """Cross-entropy (nats) of predicting the constant `p` for labels whose positive share is `p`."""
     if p <= 0.0 or p >= 1.0:
@@ -256,18 +276,9 @@ def fit_keras(
     start = time.perf_counter()
     bar = tqdm(range(int(settings["epochs"])), desc=f"train {label}", unit="epoch", disable=not progress, leave=False)
     for epoch in bar:
-        rows = epoch_rows(y, train_rows, settings["neg_pos_ratio"], rng)
-        while len(rows) < int(settings.get("min_epoch_samples", 0)):  # small data: more passes per epoch
-            rows = np.concatenate([rows, epoch_rows(y, train_rows, settings["neg_pos_ratio"], rng)])
-        X_epoch = X[rows]
-        chance_loss = binary_entropy(float(np.mean(y[rows])))
-        if settings["rc_augment"]:
-            flip = rng.random(len(rows)) < 0.5
-            X_epoch[flip] = reverse_complement(X_epoch[flip])
-        X_epoch = random_shift(X_epoch, int(settings.get("shift_augment", 0)), rng)
-        X_epoch = random_mutation(X_epoch, float(settings.get("mutate_fraction", 0.0)), rng)
-        loss = train_pass(network, X_epoch.astype(np.float32, copy=False), y[rows].astype(np.float32),
-                          int(settings["batch_size"]), warmup)
+        X_epoch, y_epoch = epoch_data(X, y, train_rows, settings, rng)
+        chance_loss = binary_entropy(float(np.mean(y_epoch, dtype=np.float64)))  # 0/1 labels: exact
+        loss = train_pass(network, X_epoch, y_epoch, int(settings["batch_size"]), warmup)
         val_logits, evaluated_weights = validate(network, X_val, averaged=ema_momentum > 0)
         if not np.isfinite(loss) or not np.all(np.isfinite(val_logits)):
             raise TrainingDivergedError(

@@ -1,6 +1,6 @@
 """Command line for the method registry.
 
-    motifbench methods list                 (= python -m methods list)
+    motifbench methods list                 (= motifbench methods list)
     motifbench methods explain TASK ARCH METHOD [--reference R] [--param k=v ...] [--n 5] [--out DIR]
 
 ``list`` prints every registered method (model kinds, references, parameter
@@ -24,8 +24,8 @@ import numpy as np
 from tabulate import tabulate
 
 from methods import METHODS, NO_REFERENCE, REFERENCES, attribute
+from methods.registry import MODEL_KINDS
 
-MODEL_KINDS = ("keras", "gkmsvm")
 MAX_PLOTTED = 4
 
 

@@ -24,7 +24,7 @@ from methods.registry import register_method
 
 @register_method(
     "random",
-    model_kinds=("keras", "gkmsvm"),
+    model_kinds=("keras", "gkmsvm", "torch"),
     description="control (floor): seeded Gaussian noise, no model",
 )
 def random(model, X, references, *, seed: int = 0) -> np.ndarray:
@@ -55,7 +55,7 @@ def window_scores(X: np.ndarray, pssm: np.ndarray) -> np.ndarray:
 
 @register_method(
     "pwm_scan",
-    model_kinds=("keras", "gkmsvm"),
+    model_kinds=("keras", "gkmsvm", "torch"),
     needs=("motifs",),
     description="control (ceiling, no model): best log-odds match of the task's motifs covering each base, clipped at 0",
 )
@@ -103,7 +103,7 @@ def centre_closeness(length: int) -> np.ndarray:
 
 @register_method(
     "centre_prior",
-    model_kinds=("keras", "gkmsvm"),
+    model_kinds=("keras", "gkmsvm", "torch"),
     description="control (position prior, no model): closeness of each position to the sequence centre",
 )
 def centre_prior(model, X, references, *, seed: int = 0) -> np.ndarray:

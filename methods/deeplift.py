@@ -19,6 +19,7 @@ from methods.registry import register_method
 
 REFERENCES = ("zeros", "avg_composition", "seq_composition", "shuffle10", "shuffle20", "shuffle50")
 GKMSVM_REASON = "deeplift converts Keras layer graphs; a gkm-SVM is explained by gkmexplain"
+TORCH_REASON = "deeplift converts Keras layer graphs; torch models have captum_deeplift (the same MaxPool step) and deepshap"
 
 
 @register_method(
@@ -26,7 +27,7 @@ GKMSVM_REASON = "deeplift converts Keras layer graphs; a gkm-SVM is explained by
     model_kinds=("keras",),
     references=REFERENCES,
     promises_delta=True,
-    excluded={"gkmsvm": GKMSVM_REASON},
+    excluded={"gkmsvm": GKMSVM_REASON, "torch": TORCH_REASON},
     description="deeplift package, Rescale rule on every nonlinearity (MaxPool by gradient), logit",
 )
 def deeplift_rescale(
@@ -51,7 +52,7 @@ def deeplift_rescale(
     model_kinds=("keras",),
     references=REFERENCES,
     promises_delta=True,
-    excluded={"gkmsvm": GKMSVM_REASON},
+    excluded={"gkmsvm": GKMSVM_REASON, "torch": TORCH_REASON},
     description="deeplift package GenomicsDefault: RevealCancel after dense layers, Rescale after conv, logit",
 )
 def deeplift_revealcancel(

@@ -17,6 +17,14 @@ pairs per call to the explainer's own multiplier function and combine the
 multipliers as deeplift's are (see `_deeplift_adapter.hypothetical_from_multipliers`).
 `shap_values_per_sequence` runs shap's public loop instead; the tests check
 that the two agree.
+
+PyTorch models are explained by tangermeme's ``deep_lift_shap``, which applies
+DeepExplainer's rules (Rescale, and MaxPool by the cross-max rule) to torch
+modules (`methods._torch_deeplift`); on the same weights it gives shap's
+contributions at the observed bases (tested, to 1e-6). The hypothetical
+contributions of other bases differ where a MaxPool's input is the same for
+the input and the reference: shap's rule gives multiplier 0 there,
+tangermeme's the gradient.
 """
 
 from __future__ import annotations
@@ -47,11 +55,12 @@ _TRACED: "weakref.WeakKeyDictionary[Any, set[int]]" = weakref.WeakKeyDictionary(
 
 @register_method(
     "deepshap",
-    model_kinds=("keras",),
+    model_kinds=("keras", "torch"),
     references=REFERENCES,
     promises_delta=True,
     excluded={"gkmsvm": GKMSVM_REASON},
-    description="shap.DeepExplainer (DeepLIFT-style rules, MaxPool by its cross-max rule) on the logit, per-sequence references",
+    description="shap.DeepExplainer (DeepLIFT-style rules, MaxPool by its cross-max rule) on the logit, per-sequence "
+                "references; torch models: tangermeme's deep_lift_shap (same observed contributions)",
 )
 def deepshap(
     model: Any,
@@ -66,7 +75,7 @@ def deepshap(
 
     Parameters
     ----------
-    model: TrainedModel of kind "keras" (network ends in a linear Dense(1)).
+    model: TrainedModel of kind "keras" (network ends in a linear Dense(1)) or "torch" (tangermeme).
     X: (N, L, 4) float32 one-hot.
     references: (N, R, L, 4) float32, R references per input.
     batch_size: (input, reference) pairs per call (shap doubles it into one batch).
@@ -77,6 +86,11 @@ def deepshap(
     -------
     (N, L, 4) float32 hypothetical contributions.
     """
+    if model.kind == "torch":
+        from methods._torch_deeplift import tangermeme_multipliers  # noqa: PLC0415 (torch only when needed)
+
+        return paired_hypothetical(lambda xs, refs: tangermeme_multipliers(model.network, xs, refs), X, references,
+                                   batch_size=batch_size, progress=progress, desc="deepshap (tangermeme)")
     explainer = explainer_for(model.network)
     n_references = np.shape(references)[1] if np.ndim(references) == 4 else 1
     pad_to = pairs_per_call(batch_size, n_references)  # what paired_hypothetical sends: pad to that, not beyond

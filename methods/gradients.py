@@ -1,6 +1,6 @@
 """Plain-gradient methods: saliency, gradient x input, and a smoothed gradient x input control.
 
-All three explain the logit of a Keras model and take no reference. Each has a
+All three explain the logit of a Keras or PyTorch model (`methods._backend`) and take no reference. Each has a
 boolean ``corrected``: the gradient correction for one-hot DNA of Majdandzic,
 Rajesh & Koo (Genome Biology 2023), which subtracts, at each position, the
 mean gradient over the four bases (removing the off-simplex component of the
@@ -11,21 +11,24 @@ from __future__ import annotations
 
 import numpy as np
 
-from methods._tf_grad import correct_gradient, input_gradients
+from methods._backend import grad_backend
+from methods._tf_grad import correct_gradient
 from methods.registry import register_method
 
 CORRECTION = {"corrected": (False, True)}
+KINDS = ("keras", "torch")
 NOT_GKM = {"gkmsvm": "needs the gradient of a differentiable network; a gkm-SVM has none"}
 
 
 def logit_gradient(model, X: np.ndarray, corrected: bool = False, batch_size: int = 512) -> np.ndarray:
     """d logit / d X, optionally corrected. (N, L, 4) -> (N, L, 4) float32."""
-    grad = input_gradients(model.network, X, batch_size=batch_size)
+    grad = grad_backend(model).input_gradients(model.network, X, batch_size=batch_size)
     return correct_gradient(grad) if corrected else grad
 
 
 @register_method(
     "gradient",
+    model_kinds=KINDS,
     params=CORRECTION,
     excluded=NOT_GKM,
     projection="max_abs",
@@ -42,6 +45,7 @@ def gradient(model, X, references, *, corrected: bool = False, batch_size: int =
 
 @register_method(
     "grad_x_input",
+    model_kinds=KINDS,
     params=CORRECTION,
     excluded=NOT_GKM,
     description="gradient x input: the gradient taken at the observed base (hypothetical = the gradient)",
@@ -53,6 +57,7 @@ def grad_x_input(model, X, references, *, corrected: bool = False, batch_size: i
 
 @register_method(
     "smoothed_grad_x_input",
+    model_kinds=KINDS,
     params=CORRECTION,
     excluded=NOT_GKM,
     description="control: grad x input averaged over a centred box as wide as the first conv kernel (tests whether smoothing alone wins)",

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from methods._tf_grad import path_gradients
+from methods._backend import grad_backend
 from methods.registry import register_method
 
 
@@ -31,6 +31,7 @@ def midpoint_alphas(steps: int) -> np.ndarray:
 
 @register_method(
     "integrated_gradients",
+    model_kinds=("keras", "torch"),
     references=("zeros", "avg_composition", "shuffle10", "shuffle20"),
     params={"steps": (10, 20, 50)},
     promises_delta=True,
@@ -46,7 +47,7 @@ def integrated_gradients(model, X, references, *, steps: int = 20, batch_size: i
 
     Parameters
     ----------
-    model: keras TrainedModel; X: (N, L, 4) one-hot; references: (N, R, L, 4);
+    model: keras or torch TrainedModel; X: (N, L, 4) one-hot; references: (N, R, L, 4);
     steps: Riemann points per path; batch_size: gradient evaluations per TF call.
 
     Returns
@@ -58,6 +59,6 @@ def integrated_gradients(model, X, references, *, steps: int = 20, batch_size: i
     n, r = references.shape[:2]
     inputs = np.repeat(X, r, axis=0)  # (N*R, L, 4), row n*R + j pairs input n with its reference j
     refs = references.reshape(n * r, *X.shape[1:])
-    avg_grad = path_gradients(model.network, inputs, refs, midpoint_alphas(steps), batch_size=batch_size)
+    avg_grad = grad_backend(model).path_gradients(model.network, inputs, refs, midpoint_alphas(steps), batch_size=batch_size)
     hypothetical = avg_grad - (avg_grad * refs).sum(-1, keepdims=True)
     return hypothetical.reshape(n, r, *X.shape[1:]).mean(axis=1)

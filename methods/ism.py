@@ -23,6 +23,9 @@ brute force):
   batched ISM, 0.3-0.7x the CPU), batched ISM below (the default grid's 200
   sequences per cell).
 
+PyTorch models: batched ISM only (`methods._torch_grad.ism_table`, the same
+mutants in the same batches); ``implementation`` is ignored.
+
 gkm-SVM models: the package's own ISM (`gkmsvm.ism`, which rescores only the
 windows a substitution touches) when the network is a gkmsvm-lite model,
 otherwise the same mutants through ``model.predict_logit``.
@@ -180,7 +183,7 @@ def _gkmsvm_ism(model, X: np.ndarray) -> np.ndarray | None:
 
 @register_method(
     "ism",
-    model_kinds=("keras", "gkmsvm"),
+    model_kinds=("keras", "gkmsvm", "torch"),
     description="in-silico mutagenesis: logit of every substitution minus the mean over the four bases at that position",
 )
 def ism(model, X, references, *, batch_size: int = 1024, implementation: str = "auto", seed: int = 0) -> np.ndarray:
@@ -200,6 +203,10 @@ def ism(model, X, references, *, batch_size: int = 1024, implementation: str = "
         table = fastism_table(model.network, X) if use_fastism else None
         if table is None:
             table = keras_ism(model.network, X, batch_size)
+    elif model.kind == "torch":
+        from methods._torch_grad import ism_table  # noqa: PLC0415 (torch only when needed)
+
+        table = ism_table(model.network, X, batch_size)
     else:
         table = _gkmsvm_ism(model, X)
         if table is None:

@@ -30,7 +30,7 @@ Contract
   far each cell misses this (its convergence error).
 - ``excluded``: optional reasons for the model kinds and references a method
   does not accept, e.g. ``{"shuffle50": "cost"}``; `MethodSpec.accepts` and
-  ``python -m methods list`` show them.
+  ``motifbench methods list`` show them.
 - ``needs``: names of task context the method takes as keyword arguments, e.g.
   ``("motifs",)`` for a PWM scan; `attribute` passes them from its ``context``
   dict. Known keys: "motifs" (name -> (w, 4) frequency matrix of the task's kept
@@ -62,7 +62,7 @@ from tasks.registry import Registry
 
 METHODS = Registry("method")
 PROJECTIONS = ("observed", "max_abs")
-MODEL_KINDS = ("keras", "gkmsvm")  # baselines.model.KERAS, GKMSVM (not imported: baselines is heavier)
+MODEL_KINDS = ("keras", "gkmsvm", "torch")  # baselines.model.KERAS, GKMSVM, TORCH (not imported: baselines is heavier)
 
 
 class ContractError(ValueError):
@@ -151,7 +151,7 @@ def register_method(
     """Register an attribution method (see the module docstring for the contract).
 
     ``excluded`` maps a model kind or reference the method does *not* accept to
-    the reason (shown by ``python -m methods list`` and in skip messages).
+    the reason (shown by ``motifbench methods list`` and in skip messages).
     """
     if projection not in PROJECTIONS:
         raise ValueError(f"method {name!r}: projection must be one of {PROJECTIONS}, got {projection!r}")

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from methods._tf_grad import correct_gradient, input_gradients
+from methods._backend import grad_backend
+from methods._tf_grad import correct_gradient
 from methods.registry import register_method
 
 
 @register_method(
     "smoothgrad",
+    model_kinds=("keras", "torch"),
     params={"noise": (0.15, 0.3), "corrected": (False, True)},
     excluded={"gkmsvm": "needs the gradient of a differentiable network; a gkm-SVM has none"},
     description="SmoothGrad: gradient averaged over 25 Gaussian-noised copies of the input, read at the observed base",
@@ -41,6 +43,6 @@ def smoothgrad(
     total = np.zeros(X.shape, dtype=np.float64)
     for _ in range(samples):
         noisy = X + rng.normal(0.0, noise, size=X.shape).astype(np.float32)
-        total += input_gradients(model.network, noisy, batch_size=batch_size)
+        total += grad_backend(model).input_gradients(model.network, noisy, batch_size=batch_size)
     mean = (total / samples).astype(np.float32)
     return correct_gradient(mean) if corrected else mean

@@ -8,7 +8,7 @@ Public API
 - ``load(name) -> Dataset``: the same as ``build`` (for readers).
 - ``dataset_key(spec) -> str``: the dataset's hash, without building it.
 
-Command line: ``python -m tasks list | build NAME|SPEC.toml | show NAME | warmup``.
+Command line: ``motifbench tasks list | build NAME|SPEC.toml | show NAME | warmup``.
 
 Built datasets live in ``$MOTIFBENCH_CACHE/tasks/<name>-<hash>/`` (default
 ``<repo>/.cache/tasks/``): ``arrays.npz``, ``motifs.npz``, ``provenance.npz``

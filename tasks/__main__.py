@@ -1,4 +1,4 @@
-"""Command line: ``python -m tasks list | build NAME|SPEC.toml | show NAME|SPEC.toml``."""
+"""Command line: ``motifbench tasks list | build NAME|SPEC.toml | show NAME|SPEC.toml``."""
 
 from __future__ import annotations
 
@@ -71,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
                     state = "needs your files"
                 print(f"{name:16s} {spec.source:13s} {state:17s} {spec.description}")
                 if state == "damaged":
-                    print(f"  {damaged_reason(tasks.cache_dir(spec))}; `python -m tasks build {name}` rebuilds it")
+                    print(f"  {damaged_reason(tasks.cache_dir(spec))}; `motifbench tasks build {name}` rebuilds it")
         elif args.command == "build":
             for task in args.task:
                 started = time.perf_counter()

@@ -67,6 +67,7 @@ def source_files(spec: TaskSpec) -> dict[str, Path]:
         "simplified": (),
         "fasta_pair": ("positives", "negatives"),
         "genome_peaks": ("genome", "peaks", "background_peaks", "bigwig"),
+        "grammar": ("positives", "negatives"),
     }[spec.source]
     if spec.motif_database == "meme":
         needed = needed + ("motif_file",)
@@ -101,9 +102,18 @@ def _sha256_cached(path: Path) -> str:
     return index[key]
 
 
+def recorded_fields(spec: TaskSpec) -> dict:
+    """`spec.to_dict()` without `kind` at its default, so simulated tasks keep the hashes and manifests
+    they had before the field existed."""
+    fields = spec.to_dict()
+    if fields.get("kind") == "simulated":
+        del fields["kind"]
+    return fields
+
+
 def spec_hash(spec: TaskSpec) -> tuple[str, dict]:
     """(hash, hashed content) of everything that determines the dataset."""
-    fields = spec.to_dict()
+    fields = recorded_fields(spec)
     if fields.get("hit_positions") == "original":  # the default: datasets built before the field existed keep their hashes
         del fields["hit_positions"]
     if not fields.get("held_out_test_peaks"):  # off: datasets built before the field existed keep their hashes
@@ -117,6 +127,14 @@ def spec_hash(spec: TaskSpec) -> tuple[str, dict]:
     content = {"spec": fields, "code_version": TASKS_CODE_VERSION, "packages": package_versions()}
     if spec.source == "genome_peaks":
         content["split"] = GENOME_SPLIT_VERSION
+    if spec.kind == "real":
+        from tasks.real import REAL_VERSION
+
+        content["real"] = REAL_VERSION
+    if spec.source == "grammar":  # grammar tasks only: their simulation's own version
+        from tasks.grammar_spec import GRAMMAR_VERSION
+
+        content["grammar_code"] = GRAMMAR_VERSION
     return content_hash(content), content
 
 
@@ -175,6 +193,11 @@ def _rng(spec: TaskSpec, stage: int) -> np.random.Generator:
 
 
 def _make(spec: TaskSpec, key: str, hashed: dict, progress: bool) -> Dataset:
+    if spec.kind == "real":  # the sequences as they are: no scan, no shuffle, no ground truth
+        from tasks.real import make_real
+
+        recorded = {"spec": recorded_fields(spec), "code_version": TASKS_CODE_VERSION, "packages": package_versions()}
+        return make_real(spec, key, hashed, source_files(spec), progress, _rng, recorded)
     from tasks import simulate
     from tasks.motifs import load_database
 
@@ -193,6 +216,10 @@ def _make(spec: TaskSpec, key: str, hashed: dict, progress: bool) -> Dataset:
         extra = {"counts": {"n_positives": spec.n_positives, "n_negatives": spec.n_negatives}}
         signal = None
         sim["provenance"] = {"source_index": np.arange(len(sim["y"]), dtype=np.int64)}
+    elif spec.source == "grammar":
+        from tasks.grammar import make_grammar
+
+        sim, kept, motif_table, db_info, extra, signal = make_grammar(spec, files, progress, _rng)
     else:
         from tasks.realistic import make_realistic
 
@@ -201,18 +228,23 @@ def _make(spec: TaskSpec, key: str, hashed: dict, progress: bool) -> Dataset:
         from tasks.sources import overlap_groups
 
         groups = overlap_groups(sim["provenance"]["chrom"], sim["provenance"]["start"], spec.region_size)
-        is_test = grouped_split(sim["y"], groups, spec.test_fraction, _rng(spec, 3))
+        is_test = simulate.grouped_split(sim["y"], groups, spec.test_fraction, _rng(spec, 3))
     else:  # held-out rows (`held_out_test_peaks`) are all test; the task's own rows split as without them
         held_out = sim.get("held_out", np.zeros(len(sim["y"]), dtype=bool))
         is_test = held_out.copy()
         is_test[~held_out] = simulate.split(sim["y"][~held_out], spec.test_fraction, _rng(spec, 3))
-    eval_rows = simulate.eval_index(sim["y"], is_test, sim["hits"], spec.n_eval, _rng(spec, 7), signal)
+    if spec.source == "grammar":  # both classes: the decoys a grammar score needs sit in the negatives
+        from tasks.grammar import grammar_eval_index
+
+        eval_rows = grammar_eval_index(sim["y"], is_test, sim["instances"], spec.n_eval, _rng(spec, 7))
+    else:
+        eval_rows = simulate.eval_index(sim["y"], is_test, sim["hits"], spec.n_eval, _rng(spec, 7), signal)
     present = set(sim["hits"]["motif"].tolist())
     used = [name for name in kept if name in present]  # kept order: most enriched first
     manifest = {
         "name": spec.name,
         "hash": key,
-        "spec": spec.to_dict(),
+        "spec": recorded_fields(spec),
         "spec_path": spec.spec_path,
         "hashed": hashed,
         "code_version": TASKS_CODE_VERSION,
@@ -234,34 +266,10 @@ def _make(spec: TaskSpec, key: str, hashed: dict, progress: bool) -> Dataset:
         eval_index=eval_rows,
         motifs={name: kept[name] for name in used},
         manifest=json.loads(json.dumps(manifest, default=jsonable)),
+        instances=sim.get("instances"),  # grammar tasks only (None elsewhere: nothing more is saved)
+        role_mask=sim.get("role_mask"),
     )
     return dataset, sim["provenance"]
-
-
-def grouped_split(y: np.ndarray, groups: np.ndarray, test_fraction: float, rng: np.random.Generator) -> np.ndarray:
-    """(N,) bool test flags: whole groups go to the test split, per class, in a seeded random
-    order, until about `test_fraction` of the class's rows are in it.
-
-    y: (N,) 0/1 labels; groups: (N,) int group ids (e.g. overlapping genome windows).
-    A group holding both classes is assigned with the first class that reaches it.
-    """
-    is_test = np.zeros(len(y), dtype=bool)
-    decided: set[int] = set()
-    for label in (0, 1):
-        rows = np.flatnonzero(y == label)
-        target = int(round(test_fraction * len(rows)))
-        taken = 0
-        for group in rng.permutation(np.unique(groups[rows])):
-            if taken >= target:
-                break
-            if int(group) in decided:
-                continue
-            members = np.flatnonzero(groups == group)
-            is_test[members] = True
-            decided.add(int(group))
-            taken += int((y[members] == label).sum())
-        decided.update(int(g) for g in np.unique(groups[rows]))
-    return is_test
 
 
 def load_provenance(dataset: Dataset) -> dict[str, np.ndarray]:

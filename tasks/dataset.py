@@ -15,6 +15,9 @@ Shapes (N sequences of length L):
   random sample (or the top by signal, for a task ranked by a bigWig).
 - ``motifs``: motif name -> (w, 4) float32 position frequency matrix of each
   kept motif (used by the PWM-scan control).
+- ``instances``, ``role_mask`` (grammar tasks only, else None; `tasks.grammar`): one row per
+  planted instance with its role, expected sign and Shapley value under the task's rule
+  (`tasks.grammar_rules.INSTANCE_DTYPE`), and (N, L) int8 the role code at each position.
 - ``manifest``: provenance (spec, sources and their sha256, versions, motif
   table, occupancy statistics) and ``files``: the sha256 of every file of the
   directory, checked by `Dataset.load` (`CorruptDatasetError` names the file).
@@ -38,6 +41,7 @@ HIT_DTYPE = np.dtype(
 ARRAYS_FILE = "arrays.npz"
 MOTIFS_FILE = "motifs.npz"
 MANIFEST_FILE = "manifest.json"
+GRAMMAR_FILE = "grammar.npz"  # grammar tasks only: instances and role_mask
 FILES_FIELD = "files"  # manifest field: file name -> sha256
 
 
@@ -92,6 +96,8 @@ class Dataset:
     motifs: dict[str, np.ndarray] = field(default_factory=dict)
     manifest: dict = field(default_factory=dict)
     path: Path | None = None
+    instances: np.ndarray | None = None
+    role_mask: np.ndarray | None = None
 
     @property
     def length(self) -> int:
@@ -135,6 +141,9 @@ class Dataset:
             eval_index=self.eval_index.astype(np.int64),
         )
         savez_deterministic(directory / MOTIFS_FILE, **{k: v.astype(np.float32) for k, v in self.motifs.items()})
+        if self.instances is not None:
+            savez_deterministic(directory / GRAMMAR_FILE, instances=self.instances,
+                                role_mask=np.asarray(self.role_mask, dtype=np.int8))
         # The manifest is written last: its presence marks a complete directory, and it lists
         # the sha256 of every file already there (arrays, motifs, the builder's provenance).
         files = {p.name: file_sha256(p) for p in sorted(directory.iterdir()) if p.is_file() and p.name != MANIFEST_FILE}
@@ -156,6 +165,10 @@ class Dataset:
                 data = {key: arrays[key] for key in arrays.files}
             with np.load(directory / MOTIFS_FILE) as motif_file:
                 motifs = {key: motif_file[key] for key in motif_file.files}
+            grammar = {}
+            if (directory / GRAMMAR_FILE).exists():
+                with np.load(directory / GRAMMAR_FILE) as grammar_file:
+                    grammar = {key: grammar_file[key] for key in grammar_file.files}
         except Exception as error:  # BadZipFile, truncated entries, bad CRC: a damaged cache, not a bug
             raise CorruptDatasetError(f"cached dataset {directory} does not read: {type(error).__name__}: {error}") from None
         return cls(
@@ -169,6 +182,8 @@ class Dataset:
             motifs=motifs,
             manifest=manifest,
             path=directory,
+            instances=grammar.get("instances"),
+            role_mask=grammar.get("role_mask"),
         )
 
 

@@ -248,6 +248,32 @@ def simulate_simplified(
     return {"X": X, "y": y, "hits": hits, "mask": mask_from_hits(hits, n, length)}
 
 
+def grouped_split(y: np.ndarray, groups: np.ndarray, test_fraction: float, rng: np.random.Generator) -> np.ndarray:
+    """(N,) bool test flags: whole groups go to the test split, per class, in a seeded random
+    order, until about `test_fraction` of the class's rows are in it.
+
+    y: (N,) 0/1 labels; groups: (N,) int group ids (e.g. overlapping genome windows).
+    A group holding both classes is assigned with the first class that reaches it.
+    """
+    is_test = np.zeros(len(y), dtype=bool)
+    decided: set[int] = set()
+    for label in (0, 1):
+        rows = np.flatnonzero(y == label)
+        target = int(round(test_fraction * len(rows)))
+        taken = 0
+        for group in rng.permutation(np.unique(groups[rows])):
+            if taken >= target:
+                break
+            if int(group) in decided:
+                continue
+            members = np.flatnonzero(groups == group)
+            is_test[members] = True
+            decided.add(int(group))
+            taken += int((y[members] == label).sum())
+        decided.update(int(g) for g in np.unique(groups[rows]))
+    return is_test
+
+
 def split(y: np.ndarray, test_fraction: float, rng: np.random.Generator) -> np.ndarray:
     """(N,) bool test flags, stratified by class, `test_fraction` of each class."""
     is_test = np.zeros(len(y), dtype=bool)

@@ -26,6 +26,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tasks.grammar_spec import GrammarSpec, grammar_from_dict
 from tasks.registry import Registry
 
 SPECS_DIR = Path(__file__).resolve().parent / "specs"
@@ -33,11 +34,16 @@ SPECS_DIR = Path(__file__).resolve().parent / "specs"
 TASKS = Registry("task")
 for _path in sorted(SPECS_DIR.glob("*.toml")):
     TASKS.add(_path.stem, _path)
-SOURCES = ("simplified", "fasta_pair", "genome_peaks")
+SOURCES = ("simplified", "fasta_pair", "genome_peaks", "grammar")
 ENRICHMENT_BACKGROUNDS = ("negatives", "shuffled_positives")
 NON_ACGT_POLICIES = ("error", "drop")
 MOTIF_PRIORITIES = ("enrichment_lower_bound", "enrichment")
+# "simulated": shuffle + paste, with a planted ground truth; "real": the sequences as they are, no ground truth (tasks.real)
+KINDS = ("simulated", "real")
 PATH_FIELDS = ("positives", "negatives", "genome", "peaks", "background_peaks", "bigwig", "motif_file")
+# Fields written as TOML tables (``[grammar]``): not in `valid_fields` (the top-level keys), and left out
+# of `TaskSpec.to_dict` when unset, so tasks without them keep their manifests and hashes.
+TABLE_FIELDS = ("grammar",)
 
 
 #: Task name -> spec that a benchmark run file put in use in this process (`use_spec`); looked up
@@ -65,6 +71,7 @@ class TaskSpec:
     name: str
     description: str = ""
     source: str = "simplified"
+    kind: str = "simulated"
     seed: int = 0
     # --- split and eval set
     test_fraction: float = 0.2
@@ -113,6 +120,9 @@ class TaskSpec:
     min_instances: int = 1
     max_instances: int = 3
     negative_motifs: tuple[str, ...] = ()
+    # --- grammar source: the [grammar] table (tasks.grammar_spec.GrammarSpec); positives and negatives
+    # are the FASTA files whose shuffles are the backgrounds and whose motif hits are implanted
+    grammar: GrammarSpec | None = None
     # --- where the spec came from (not a TOML field)
     spec_path: str = field(default="", compare=False)
 
@@ -120,6 +130,9 @@ class TaskSpec:
         """The spec's fields as plain JSON-able values (without `spec_path`)."""
         out = dataclasses.asdict(self)
         out.pop("spec_path")
+        for name in TABLE_FIELDS:
+            if out[name] is None:
+                out.pop(name)
         return {k: list(v) if isinstance(v, tuple) else v for k, v in out.items()}
 
     def resolve_path(self, field_name: str) -> Path | None:
@@ -144,7 +157,7 @@ class TaskSpec:
 
 def valid_fields() -> list[str]:
     """Names accepted in a spec file."""
-    return [f.name for f in dataclasses.fields(TaskSpec) if f.name != "spec_path"]
+    return [f.name for f in dataclasses.fields(TaskSpec) if f.name != "spec_path" and f.name not in TABLE_FIELDS]
 
 
 def janggu_resources() -> Path:
@@ -196,7 +209,7 @@ def spec_from_dict(data: dict, origin: str = "<dict>", spec_path: str = "") -> T
         Naming `origin` and the offending field, for unknown fields, wrong
         types and values out of range.
     """
-    names = valid_fields()
+    names = valid_fields() + list(TABLE_FIELDS)
     for key in data:
         if key not in names:
             close = difflib.get_close_matches(key, names, n=1)
@@ -209,6 +222,9 @@ def spec_from_dict(data: dict, origin: str = "<dict>", spec_path: str = "") -> T
     kwargs = {}
     defaults = {f.name: f for f in dataclasses.fields(TaskSpec)}
     for key, value in data.items():
+        if key in TABLE_FIELDS:
+            kwargs[key] = _grammar_table(value, origin)
+            continue
         kwargs[key] = _coerce(key, value, defaults[key], origin)
     spec = TaskSpec(**kwargs, spec_path=spec_path)
     _check_values(spec, origin)
@@ -243,6 +259,10 @@ def load_spec(name_or_path: str | os.PathLike | TaskSpec) -> TaskSpec:
     return spec_from_dict(data, origin=str(path), spec_path=str(path))
 
 
+def _grammar_table(value, origin: str) -> GrammarSpec:
+    return grammar_from_dict(value, origin, SpecError)
+
+
 def _coerce(key: str, value, default_field, origin: str):
     kind = default_field.type
     if kind in ("tuple[str, ...]",):
@@ -265,6 +285,10 @@ def _check_values(spec: TaskSpec, origin: str) -> None:
 
     if spec.source not in SOURCES:
         raise bad("source", f"must be one of {', '.join(SOURCES)}")
+    if spec.kind not in KINDS:
+        raise bad("kind", f"must be one of {', '.join(KINDS)}")
+    if spec.kind == "real":
+        _check_real(spec, bad)
     if spec.enrichment_background not in ENRICHMENT_BACKGROUNDS:
         raise bad("enrichment_background", f"must be one of {', '.join(ENRICHMENT_BACKGROUNDS)}")
     if spec.hit_positions not in ("original", "random"):
@@ -303,7 +327,34 @@ def _check_values(spec: TaskSpec, origin: str) -> None:
     if spec.held_out_test_peaks and not (spec.source == "fasta_pair" and spec.max_positives and spec.max_negatives):
         raise bad("held_out_test_peaks", "needs source = 'fasta_pair' with max_positives and max_negatives set "
                   "(the held-out sequences are the ones those caps leave out)")
+    if spec.source == "grammar" or spec.grammar is not None:
+        _check_grammar_source(spec, bad)
     if spec.source == "genome_peaks":
         for name in ("genome", "peaks", "background_peaks"):
             if not getattr(spec, name):
                 raise bad(name, "a genome_peaks task needs genome, peaks and background_peaks paths")
+
+
+def _check_real(spec: TaskSpec, bad) -> None:
+    """A real task reads sequences as they are: a FASTA pair or genome + peaks, nothing simulated."""
+    if spec.source == "simplified":
+        raise bad("source", "kind = 'real' needs real sequences: source = 'fasta_pair' or 'genome_peaks'")
+    if spec.held_out_test_peaks:
+        raise bad("held_out_test_peaks", "not used by kind = 'real' (its test split already holds real sequences); remove it")
+    if spec.hit_positions != "original":
+        raise bad("hit_positions", "kind = 'real' pastes nothing; remove it")
+
+
+def _check_grammar_source(spec: TaskSpec, bad) -> None:
+    """A grammar task needs its [grammar] table, both FASTA files and both class sizes; no other task has the table."""
+    if spec.source != "grammar":
+        raise bad("source", "a [grammar] table needs source = 'grammar' (remove the table for other sources)")
+    if spec.grammar is None:
+        raise SpecError(f"{spec.spec_path or spec.name}: source = 'grammar' needs a [grammar] table "
+                        "(rule = 'and' | 'or' | 'spacing' | 'repressor', A = ..., B = ... or R = ...)")
+    for name in ("positives", "negatives"):
+        if not getattr(spec, name):
+            raise bad(name, "a grammar task needs positives and negatives FASTA paths (their shuffles are the "
+                      "backgrounds and their motif hits the planted instances)")
+    if spec.n_negatives <= 0:
+        raise bad("n_negatives", "a grammar task needs negatives (they carry the decoys)")

@@ -1,4 +1,4 @@
-"""``python -m baselines list | train | show`` (in-process, smoke task and profile)."""
+"""``motifbench models list | train | show`` (in-process, smoke task and profile)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ def test_list_shows_architectures_profiles_and_tasks(capsys):
 def test_train_then_show_writes_the_learning_curve(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("MOTIFBENCH_CACHE", str(tmp_path))
     assert main(["show", "smoke", "shallow", "--profile", "smoke", "--set", "epochs=2"]) == 1
-    assert "run: python -m baselines train smoke shallow --seed 0 --profile smoke --set epochs=2" in capsys.readouterr().err
+    assert "run: motifbench models train smoke shallow --seed 0 --profile smoke --set epochs=2" in capsys.readouterr().err
     assert main(["train", "smoke", "shallow", "--profile", "smoke", "--set", "epochs=2"]) == 0
     assert "test auROC" in capsys.readouterr().out
     png = tmp_path / "curve.png"
@@ -66,7 +66,7 @@ def test_check_trains_every_seed_and_prints_the_table(tmp_path, capsys):
     shallow_row = next(line for line in out.splitlines() if line.startswith("| smoke | shallow |"))
     assert re.search(r"\| [+-]\d\.\d{3} \[[+-]\d\.\d{3}, [+-]\d\.\d{3}\] \|$", shallow_row)  # gap to gkm-SVM
     written = report.read_text()
-    assert written.startswith("Written by `python -m baselines check --tasks smoke --seeds 0,1 --profile smoke "
+    assert written.startswith("Written by `motifbench models check --tasks smoke --seeds 0,1 --profile smoke "
                               "--archs shallow,gkmsvm --gkm-seeds 0 --set epochs=2`")  # every option that changes the table
     assert "| smoke | shallow | 2 |" in written
 

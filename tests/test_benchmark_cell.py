@@ -155,3 +155,15 @@ def test_a_model_that_cannot_be_built_fails_its_cells_with_the_reason(tmp_path):
     assert "model for toy-toy-s0-gradient-none failed" in record["error"] and "no weights for toy" in record["error"]
 
 
+def test_main_cells_record_faithfulness_and_ablation_cells_do_not(tmp_path):
+    session = ToySession(tmp_path)
+    main, _ = run_or_load(session, _cell("grad_x_input"))
+    faith = main["faithfulness"]
+    assert faith["fractions"] == [0.01, 0.02, 0.05, 0.1, 0.2] and faith["draws"] == 3
+    assert len(faith["deletion_area_per_sequence"]) == len(main["rows"])
+    assert np.isfinite(faith["deletion_area"]) and np.isfinite(faith["insertion_area"])
+    assert ("faithfulness", "grad_x_input") in session.budget.totals  # booked as its own phase
+    ablation = Cell(task="toy", model="toy", arch="toy", seed=0, method="ism", reference="none",
+                    tags=frozenset({"ablation:reference"}))
+    record, _ = run_or_load(session, ablation)
+    assert record["status"] == "ok" and "faithfulness" not in record

@@ -65,7 +65,7 @@ def test_cli_writes_the_table_and_reports_bad_input(tmp_path, capsys):
     assert draws.main([str(directory), "--draw-size", str(N_MODELS - 1), "--markdown", str(report)]) == 0
     out = capsys.readouterr().out
     assert f"each of the {N_MODELS} draws of {N_MODELS - 1} seeds" in out and "| F3a " in out
-    assert report.read_text().startswith(f"Written by `python -m benchmark.analysis.draws {directory}`")
+    assert report.read_text().startswith(f"Written by `motifbench draws {directory}`")
     assert draws.main([str(directory), str(directory)]) == 2
     assert "given twice" in capsys.readouterr().err
     copy = shutil.copytree(directory, tmp_path / "copy")

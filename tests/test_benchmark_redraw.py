@@ -86,3 +86,17 @@ def test_comparable_drops_only_the_volatile_fields():
 def test_a_missing_directory_is_a_clear_error(tmp_path):
     with pytest.raises(SystemExit, match="is not a results directory"):
         redraw.compare_dirs(tmp_path / "nowhere", tmp_path)
+
+
+def test_ignored_fields_are_left_out_of_the_identity_check_and_nothing_else(tmp_path):
+    old_record, new_record = _record(), _record()
+    new_record["identity"] = {**new_record.get("identity", {}), "method": "moved-source-hash"}
+    new_record["faithfulness"] = {"deletion_area": 1.0}
+    old = _run(tmp_path / "old", {_cell(): old_record})
+    new = _run(tmp_path / "new", {_cell(): new_record})
+    assert redraw.main([str(old), str(new), "--require-identical"]) == 1
+    assert redraw.main([str(old), str(new), "--require-identical", "--ignore", "identity", "--ignore", "faithfulness"]) == 0
+    changed = copy.deepcopy(new_record)
+    changed["metrics"]["all_hits"]["abs"]["auprc_mean"] = 0.01
+    _run(tmp_path / "new", {_cell(): changed})
+    assert redraw.main([str(old), str(new), "--require-identical", "--ignore", "identity", "--ignore", "faithfulness"]) == 1

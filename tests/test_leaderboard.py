@@ -288,7 +288,7 @@ def test_check_detects_stale_and_up_to_date(results_dir, tmp_path):
     cell, record = _record("oct4", "basset", "ism", "none", 2.5, _truth(1), 99)
     results.save(results_dir, cell, record)
     ok, message = leaderboard.check(results_dir, output)
-    assert not ok and "stale" in message and "python -m benchmark.board.leaderboard" in message
+    assert not ok and "stale" in message and "motifbench board" in message
 
 
 def test_corrupt_and_old_schema_files_are_reported_not_fatal(results_dir, tmp_path):

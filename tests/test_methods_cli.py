@@ -1,4 +1,4 @@
-"""python -m methods: list, parameter parsing, and (slow) explain end to end on the smoke task."""
+"""motifbench methods: list, parameter parsing, and (slow) explain end to end on the smoke task."""
 
 from __future__ import annotations
 

@@ -105,7 +105,7 @@ def test_a_truncated_dataset_is_reported_damaged_and_rebuilt_with_a_log_line(pri
         Dataset.load(built.path)
     assert tasks_main(["list"]) == 0
     listing = capsys.readouterr().out
-    assert re.search(r"^smoke\s+simplified\s+damaged", listing, re.M) and "python -m tasks build smoke" in listing
+    assert re.search(r"^smoke\s+simplified\s+damaged", listing, re.M) and "motifbench tasks build smoke" in listing
     with caplog.at_level(logging.WARNING, logger="tasks.builder"):
         rebuilt = tasks.build("smoke", progress=False)
     assert any("arrays.npz does not match its sha256" in r.message and "rebuilding" in r.message for r in caplog.records)

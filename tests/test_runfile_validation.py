@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from benchmark.grid import runfile as profiles
+from benchmark.grid import profiles, runfile
 from benchmark.grid.runcheck import eval_pool_bound, prepare
 from benchmark.grid.runfile import RunFileError, builtin_runs, read_run
 from tests.runfile_helpers import SMOKE_MODELS, isolated_registries, write_run  # noqa: F401 (fixture)
@@ -22,14 +22,14 @@ def check(tmp_path, body: str):
 
 
 def test_builtin_profiles_are_run_files_and_default_has_three_seeds():
-    assert set(builtin_runs()) == {"smoke", "default", "paper", "replication"}
-    assert set(profiles.PROFILES) >= {"smoke", "default", "paper"}
-    default = profiles.get_profile("default")
+    assert set(builtin_runs()) == {"smoke", "default", "paper", "replication", "grammar"}
+    assert set(runfile.PROFILES) >= {"smoke", "default", "paper"}
+    default = runfile.get_profile("default")
     assert default.seeds == (0, 1, 2) and default.tasks[:3] == ("oct4", "mafk", "simplified")
     assert [m.id for m in default.models] == ["basset", "beluga", "shallow", "basset_k8", "basset_exp", "basset_bn", "gkmsvm"]
-    paper = profiles.get_profile("paper")
+    paper = runfile.get_profile("paper")
     assert paper.n_eval == 2000 and paper.model_profile == "paper" and paper.tasks == ("paper_template",)
-    assert profiles.get_profile("smoke").fidelity_threshold == 0.75  # the default threshold
+    assert runfile.get_profile("smoke").fidelity_threshold == 0.75  # the default threshold
 
 
 @pytest.mark.parametrize("path", sorted((REPO / "docs" / "runs").glob("*.toml")), ids=lambda p: p.stem)
@@ -88,7 +88,7 @@ def test_unset_environment_variables_are_listed(tmp_path, monkeypatch):
     for name in ("MOTIFBENCH_GENOME", "MOTIFBENCH_PEAKS", "MOTIFBENCH_BACKGROUND"):
         monkeypatch.delenv(name, raising=False)
     with pytest.raises(RunFileError) as error:
-        prepare(profiles.get_profile("paper"))
+        prepare(runfile.get_profile("paper"))
     message = str(error.value)
     for name in ("MOTIFBENCH_GENOME", "MOTIFBENCH_PEAKS", "MOTIFBENCH_BACKGROUND"):
         assert name in message
@@ -137,7 +137,7 @@ def test_cli_run_file_path_collects_its_grid(tmp_path):
 
 
 def test_runs_listing(capsys):
-    from benchmark.__main__ import main
+    from benchmark.cli import main
 
     assert main(["runs"]) == 0
     out = capsys.readouterr().out

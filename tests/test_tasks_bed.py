@@ -10,7 +10,8 @@ import pytest
 
 import tasks
 from tasks import sources
-from tasks.builder import grouped_split, load_provenance
+from tasks.builder import load_provenance
+from tasks.simulate import grouped_split
 from tasks.sources import PeakError, overlap_groups, read_peaks
 from tasks.spec import SpecError, janggu_resources, load_spec
 

@@ -1,4 +1,4 @@
-"""Would a verdict survive other seeds? ``python -m benchmark.analysis.draws results <cache>/results-replication``.
+"""Would a verdict survive other seeds? ``motifbench draws results <cache>/results-replication``.
 
 The board judges each of the paper's findings on one draw of three seeds per
 model (0-2), and ``make replicate`` on one more (3-5). Given the results of
@@ -123,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
     print("\n".join(lines))
     if args.markdown:
         args.markdown.parent.mkdir(parents=True, exist_ok=True)
-        command = "python -m benchmark.analysis.draws " + " ".join(map(str, args.runs))
+        command = "motifbench draws " + " ".join(map(str, args.runs))
         args.markdown.write_text(f"Written by `{command}`; do not edit by hand. Counts are over draws that share "
                                  "models, not independent replications.\n\n" + "\n".join(lines) + "\n")
     return 0

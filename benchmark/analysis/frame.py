@@ -23,6 +23,7 @@ out and listed in ``frame.attrs["problems"]``.
 from __future__ import annotations
 
 from pathlib import Path
+from benchmark.store.results import load_all
 
 PAIR_METRICS = ("auprc_mean", "auprc_sem", "auroc_mean", "auroc_sem", "n_scored", "pooled_auprc", "pooled_auroc")
 TRUTH_METRICS = ("prevalence", "prevalence_mean", "share_inside", "signed_contrast")
@@ -77,8 +78,6 @@ def load_results(results_dir: str | Path = "results"):
         print(ok.groupby(["method", "reference"]).auprc_mean.mean().sort_values(ascending=False).head())
     """
     import pandas as pd  # noqa: PLC0415
-
-    from benchmark.store.results import load_all  # noqa: PLC0415
 
     results_dir = Path(results_dir)
     if not results_dir.is_dir():

@@ -69,8 +69,7 @@ def task_summary(by_unit: dict[tuple, dict[int, float]], n_boot: int = 1000, see
     units, signs = crossed_design({"": by_unit})
     result = crossed.summarise(units, signs, n_boot=n_boot, seed=seed)
     means = unit_means(by_unit)
-    result["by_task"] = {t: float(np.nanmean([m for k, m in means.items() if k[0] == t]))
-                         for t in sorted({k[0] for k in by_unit})}
+    result["by_task"] = {t: _mean([m for k, m in means.items() if k[0] == t]) for t in sorted({k[0] for k in by_unit})}
     result["above"] = int(sum(m > 0 for m in means.values()))
     result["below"] = int(sum(m < 0 for m in means.values()))
     return result

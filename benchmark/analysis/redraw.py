@@ -1,4 +1,4 @@
-"""What moved between two runs of one grid: ``python -m benchmark.analysis.redraw OLD NEW``.
+"""What moved between two runs of one grid: ``motifbench redraw OLD NEW``.
 
 OLD and NEW are results directories (``results/``, a fresh clone's ``results/``,
 ``<cache>/results-replication``). A retrain on another machine, on other CPU
@@ -12,10 +12,12 @@ path (task / model-seed / method-reference-params). For each matched pair:
   (per-sequence mean, all hits, |score|) moved. Controls that ignore the
   model (`benchmark.analysis.tables.CONTROLS`) are left out of the auPRC moves.
 
-Verdicts are compared by ``python -m benchmark.analysis.findings OLD NEW``; this module
+Verdicts are compared by ``motifbench findings OLD NEW``; this module
 gives the numbers under them. ``--require-identical`` exits 1 unless both
 directories hold the same cells and every one is identical: the check that a
-fresh clone reproduces the committed board on the same machine.
+fresh clone reproduces the committed board on the same machine. ``--ignore
+FIELD`` leaves a top-level field out (``identity`` after a code move changes
+the source hashes in the input keys, ``faithfulness`` when only one run records it).
 """
 
 from __future__ import annotations
@@ -55,9 +57,9 @@ class Redraw:
         return not (self.only_old or self.only_new or self.differing or self.unreadable)
 
 
-def comparable(record: dict) -> dict:
-    """`record` without the fields that may differ between runs of the same cell (`VOLATILE_FIELDS`)."""
-    return {key: value for key, value in record.items() if key not in VOLATILE_FIELDS}
+def comparable(record: dict, ignore: tuple = ()) -> dict:
+    """`record` without the fields that may differ between runs of the same cell (`VOLATILE_FIELDS`) and `ignore`."""
+    return {key: value for key, value in record.items() if key not in VOLATILE_FIELDS and key not in ignore}
 
 
 def headline_auprc(record: dict) -> float | None:
@@ -73,12 +75,12 @@ def model_test_auroc(record: dict) -> float | None:
     return None if value is None else float(value)
 
 
-def compare(old: dict[str, dict], new: dict[str, dict]) -> Redraw:
-    """Compare records keyed by their path relative to their results directory."""
+def compare(old: dict[str, dict], new: dict[str, dict], ignore: tuple = ()) -> Redraw:
+    """Compare records keyed by their path relative to their results directory (top-level fields in `ignore` left out)."""
     redraw = Redraw(only_old=sorted(set(old) - set(new)), only_new=sorted(set(new) - set(old)))
     for path in sorted(set(old) & set(new)):
         a, b = old[path], new[path]
-        a_fields, b_fields = comparable(a), comparable(b)
+        a_fields, b_fields = comparable(a, ignore), comparable(b, ignore)
         if a_fields == b_fields:
             redraw.identical.append(path)
         else:
@@ -94,7 +96,7 @@ def compare(old: dict[str, dict], new: dict[str, dict]) -> Redraw:
     return redraw
 
 
-def compare_dirs(old_dir: Path, new_dir: Path) -> Redraw:
+def compare_dirs(old_dir: Path, new_dir: Path, ignore: tuple = ()) -> Redraw:
     """`compare` the readable, digest-checked records of two results directories."""
     sides, unreadable = [], []
     for root in (Path(old_dir), Path(new_dir)):
@@ -103,7 +105,7 @@ def compare_dirs(old_dir: Path, new_dir: Path) -> Redraw:
         records, excluded = load_checked(root)
         sides.append({record["_path"]: record for record in records})
         unreadable += [f"{path}: {error}" for path, error in excluded]
-    redraw = compare(*sides)
+    redraw = compare(*sides, ignore=ignore)
     redraw.unreadable = unreadable
     return redraw
 
@@ -140,8 +142,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--top", type=int, default=5, help="largest moves listed per table (default %(default)s)")
     parser.add_argument("--require-identical", action="store_true",
                         help="exit 1 unless both hold the same cells and each is identical apart from runtime")
+    parser.add_argument("--ignore", action="append", default=[], metavar="FIELD",
+                        help="a top-level record field left out of the comparison (repeatable), e.g. identity after "
+                             "a change that moves source files, or a field only the new run records")
     args = parser.parse_args(argv)
-    redraw = compare_dirs(args.old, args.new)
+    redraw = compare_dirs(args.old, args.new, tuple(args.ignore))
     print(summary(redraw, top=args.top))
     if args.require_identical and not redraw.reproduced:
         print("not reproduced: the two directories differ beyond runtime (see above)", file=sys.stderr)

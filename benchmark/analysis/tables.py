@@ -113,14 +113,20 @@ def is_diagnostic(record: dict) -> bool:
     return "randompos" in record["cell"]["task"]
 
 
+def is_grammar(record: dict) -> bool:
+    """True for grammar tasks (implanted motif pairs under a labelling rule, `tasks.grammar`)."""
+    source = (record.get("dataset") or {}).get("source")
+    return source == "grammar" or (source is None and record["cell"]["task"].startswith("grammar"))
+
+
 def is_realistic(record: dict) -> bool:
-    """A realistic task as the paper built it: not simplified, hits at their original positions."""
-    return not is_simplified(record) and not is_diagnostic(record)
+    """A realistic task as the paper built it: not simplified, not a grammar task, hits at their original positions."""
+    return not is_simplified(record) and not is_diagnostic(record) and not is_grammar(record)
 
 
 def is_position_controlled(record: dict) -> bool:
     """A realistic task or its random-position copy: the tasks of the headline."""
-    return not is_simplified(record)
+    return is_realistic(record) or (is_diagnostic(record) and not is_simplified(record) and not is_grammar(record))
 
 
 def is_ablation_model(record: dict) -> bool:

@@ -5,34 +5,38 @@ A file is ranked when it satisfies the results schema, its digest verifies
 of the profile whose results directory it sits in. Everything else is listed
 on the board with the reason: corrupt, edited, invalid (field named), of an
 older schema (stale: recomputed by the next run), or of a cell no longer in
-the grid (``python -m benchmark.board.leaderboard --prune`` deletes those).
+the grid (``motifbench board --prune`` deletes those).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from benchmark.grid.profiles import grid_cells
+from benchmark.grid.runfile import PROFILES
+from benchmark.grid.session import BOARD_RUNS, default_results_dir
 from benchmark.store import results as results_store
 
 
 
 def grid_relpaths(profile: str) -> set[str] | None:
-    """Relative result paths of every cell of `profile`'s grid (None for an unknown profile)."""
-    from benchmark.grid.profiles import PROFILES, grid_cells  # noqa: PLC0415
+    """Relative result paths of every cell of `profile`'s grid (None for an unknown profile).
 
+    A run file of the committed board (`BOARD_RUNS`) shares results/ with the others, so its
+    grid is theirs together.
+    """
     if profile not in PROFILES:
         return None
     import baselines  # noqa: PLC0415 (imports TensorFlow: a few seconds)
     import methods  # noqa: PLC0415
 
-    return {str(c.relpath()) for c in grid_cells(PROFILES[profile], methods.METHODS, baselines.arch_kind)}
+    names = [name for name in BOARD_RUNS if name in PROFILES] if profile in BOARD_RUNS else [profile]
+    return {str(c.relpath()) for name in names for c in grid_cells(PROFILES[name], methods.METHODS, baselines.arch_kind)}
 
 
 def grid_profile_of(results_dir: Path, profile: str) -> str | None:
     """`profile` when `results_dir` is that profile's own results directory, else None (no grid check:
     a hand-made or merged directory may hold any cells)."""
-    from benchmark.grid.session import default_results_dir  # noqa: PLC0415
-
     return profile if Path(results_dir).resolve() == Path(default_results_dir(profile)).resolve() else None
 
 
@@ -59,7 +63,7 @@ def trusted_records(results_dir: Path, profile: str | None = "default") -> tuple
         orphans = [r for r in records if r["_path"] not in grid]
         records = [r for r in records if r["_path"] in grid]
         lines += [f"{r['_path']}: cell {r['cell']['id']} is no longer in the {profile} grid "
-                  "(listed, not ranked; `python -m benchmark.board.leaderboard --prune` deletes it)" for r in orphans]
+                  "(listed, not ranked; `motifbench board --prune` deletes it)" for r in orphans]
     return records, lines
 
 

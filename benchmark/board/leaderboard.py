@@ -2,11 +2,11 @@
 
 Usage::
 
-    python -m benchmark.board.leaderboard                 # results/ -> leaderboard.md, docs/board/*.md, README headline, docs/figures/*.png
-    python -m benchmark.board.leaderboard --check         # exit 1 if any of the markdown is not what results/ gives,
+    motifbench board                 # results/ -> leaderboard.md, docs/board/*.md, README headline, docs/figures/*.png
+    motifbench board --check         # exit 1 if any of the markdown is not what results/ gives,
                                                     # or a result file fails its digest or the schema
-    python -m benchmark.board.leaderboard --prune         # delete results of cells no longer in the grid, and killed writes' leftovers
-    python -m benchmark.board.leaderboard --results-dir .cache/results-smoke --output /tmp/lb.md --no-figures
+    motifbench board --prune         # delete results of cells no longer in the grid, and killed writes' leftovers
+    motifbench board --results-dir .cache/results-smoke --output /tmp/lb.md --no-figures
 
 leaderboard.md opens with the answer (overall ranking with CIs, the findings
 table, the position control); per-model tables, ablations, model fidelity and
@@ -28,12 +28,16 @@ from pathlib import Path
 
 from benchmark.analysis import findings, inventory, ranking, tables
 from benchmark.board import activation
+from benchmark.board.faithfulness import faithfulness_page
+from benchmark.board.grammar import grammar_page
 
 from benchmark.board import headline, sections
 from benchmark.board import pages as detail_pages
 from benchmark.board.sections import REPRODUCE
+from benchmark.grid.session import BOARD_RUNS
 from benchmark.analysis.trust import file_problems, grid_profile_of, prune, trusted_records  # noqa: F401 (re-exported)
 from tasks.cache import REPO_ROOT
+from benchmark.board import boardstamp
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +45,7 @@ DEFAULT_OUTPUT = REPO_ROOT / "leaderboard.md"
 DEFAULT_FIGURES = REPO_ROOT / "docs" / "figures"
 DEFAULT_PAGES = REPO_ROOT / "docs" / "board"
 README = REPO_ROOT / "README.md"
-README_BEGIN = "<!-- headline:begin (rendered from results/ by python -m benchmark.board.leaderboard; do not edit by hand) -->"
+README_BEGIN = "<!-- headline:begin (rendered from results/ by motifbench board; do not edit by hand) -->"
 README_END = "<!-- headline:end -->"
 PAGES = {
     "views": "Rankings under other views (positive part, used hits, max |.| over bases; the simplified task)",
@@ -49,6 +53,8 @@ PAGES = {
     "groups": "Per task × model tables (every cell)",
     "ablations": "Ablations: references, method parameters, kernel width, simplified vs realistic",
     "models": "Tasks, model fidelity (and the gate), used hits, the weight-randomisation check",
+    "faithfulness": "Faithfulness without planted truth (deletion, insertion) and its agreement with planted truth",
+    "grammar": "Grammar tasks: sign, decoys and the rule beside localisation",
     "provenance": "Provenance, failed cells, unusable files",
 }
 
@@ -60,7 +66,7 @@ def render_all(records: list[dict], problems: list[str] | None = None, results_l
     problems = problems or []
     links = {name: f"{pages_prefix}/{name}.md" for name in PAGES}
     top = ["# motifbench leaderboard", "",
-           f"Generated from `{results_label}` by `python -m benchmark.board.leaderboard`; do not edit by hand.",
+           f"Generated from `{results_label}` by `motifbench board`; do not edit by hand.",
            f"Reproduce: `{REPRODUCE}`.", ""]
     if not records:
         main = top + ["No results yet: run `make run` (or `pytest benchmark/ --profile smoke` for a quick check).", ""]
@@ -86,6 +92,8 @@ def render_all(records: list[dict], problems: list[str] | None = None, results_l
                       *sections.kernel_width_section(records, page_figures_prefix), *activation.activation_section(records)],
         "models": ["# Tasks and models", "", *sections.legend_section(data), *sections.fidelity_section(records),
                    *sections.sanity_section(records)],
+        "faithfulness": faithfulness_page(records),
+        "grammar": grammar_page(records),
         "provenance": ["# Provenance", "", *sections.failures_section(records), *sections.problems_section(problems),
                        *sections.provenance_section(records, data, len(tables.ok_records(records)))],
     }
@@ -148,10 +156,8 @@ def write_outputs(results_dir: Path, profile: str = "default", output: Path | No
     reuse: keep the board on disk when nothing it is rendered from changed since it was written
     (`benchmark.board.boardstamp`); the benchmark session does this, the command line always renders.
     """
-    from benchmark.board import boardstamp  # noqa: PLC0415
-
     results_dir = Path(results_dir)
-    in_repo = profile == "default" and results_dir.resolve() == (REPO_ROOT / "results").resolve()
+    in_repo = profile in BOARD_RUNS and results_dir.resolve() == (REPO_ROOT / "results").resolve()
     output = Path(output) if output else (DEFAULT_OUTPUT if in_repo else results_dir / "leaderboard.md")
     figures_dir = Path(figures_dir) if figures_dir else (DEFAULT_FIGURES if in_repo else results_dir / "figures")
     key = boardstamp.fingerprint(results_dir, profile, output, figures_dir, with_figures)
@@ -196,7 +202,7 @@ def check(results_dir: Path, output: Path, figures_dir: Path | None = None) -> t
     """(up to date?, message) comparing the board's markdown files to what `results_dir` renders."""
     output = Path(output)
     if not output.exists():
-        return False, f"{output} does not exist; run `python -m benchmark.board.leaderboard` to create it from {results_dir}"
+        return False, f"{output} does not exist; run `motifbench board` to create it from {results_dir}"
     try:
         expected = expected_files(results_dir, output, Path(figures_dir) if figures_dir else DEFAULT_FIGURES)
     except ValueError as error:
@@ -216,7 +222,7 @@ def check(results_dir: Path, output: Path, figures_dir: Path | None = None) -> t
     shown = "\n".join(diff[:20])
     names = ", ".join(str(p) for p, _ in stale)
     return False, (f"{output} is stale: {names} differ from what {results_dir} renders ({len(diff)} diff lines in the "
-                   f"first; first ones below).\nRegenerate with `python -m benchmark.board.leaderboard` and commit it.\n{shown}")
+                   f"first; first ones below).\nRegenerate with `motifbench board` and commit it.\n{shown}")
 
 
 def main(argv: list[str] | None = None) -> int:

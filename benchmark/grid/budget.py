@@ -30,8 +30,9 @@ from pathlib import Path
 from typing import Iterator
 
 from tabulate import tabulate
+from benchmark.store.results import iter_results
 
-PHASES = ("dataset", "training", "ground_truth", "attribution", "sanity", "rendering")
+PHASES = ("dataset", "training", "ground_truth", "attribution", "faithfulness", "sanity", "rendering")
 LEFT_OVER = "left over"
 BUDGET_FILE = ".budget.json"  # dot-prefixed: the results loader skips it
 
@@ -168,9 +169,10 @@ def render(result: dict) -> str:
     return tabulate(rows, headers=["phase", "item", "wall s", "CPU s", "CPU share"], tablefmt="github")
 
 
-def write(result: dict, results_dir: Path) -> Path:
-    """Write the budget atomically to ``<results_dir>/.budget.json``; returns the path."""
-    path = Path(results_dir) / BUDGET_FILE
+def write(result: dict, results_dir: Path, run: str = "default") -> Path:
+    """Write the budget atomically to ``<results_dir>/.budget.json`` (``.budget-<run>.json`` for another run
+    sharing the directory); returns the path."""
+    path = Path(results_dir) / (BUDGET_FILE if run == "default" else f".budget-{run}.json")
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     tmp.write_text(json.dumps(result, indent=1, sort_keys=True) + "\n")
@@ -185,8 +187,6 @@ def group_costs(results_dir: Path) -> dict[str, float]:
     waited for, so the sum over a group estimates the group's cost on the next
     cold run. Reads only the result files (no TensorFlow); unreadable files are skipped.
     """
-    from benchmark.store.results import iter_results  # noqa: PLC0415
-
     per_seed: dict[tuple[str, str, int], float] = {}
     for _, record in iter_results(results_dir):
         if not isinstance(record, dict):

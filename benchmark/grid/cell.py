@@ -19,7 +19,7 @@ from importlib import metadata
 
 from benchmark.store import results
 from benchmark.store.results import Cell
-from benchmark.scores.scoring import sanity, score_projections
+from benchmark.scores.scoring import faithfulness_of, grammar_scores_of, sanity, score_projections
 from benchmark.grid.session import RANDOMISED_COPIES, model_item
 
 log = logging.getLogger(__name__)
@@ -99,6 +99,7 @@ def run_cell(session, cell: Cell, timeout: float | None = None) -> dict:
     past it the cell fails with "timed out after N s" and the worker goes on.
     """
     from methods import attribute  # noqa: PLC0415 (imports TensorFlow)
+    from methods.registry import project  # noqa: PLC0415
 
     start = time.perf_counter()
     record: dict = {"identity": session.identity(cell), "status": "failed", "versions": versions()}
@@ -131,6 +132,12 @@ def run_cell(session, cell: Cell, timeout: float | None = None) -> dict:
             # a conversion the method did for this model belongs to the model (benchmark.grid.budget)
             session.budget.rebook(("attribution", cell.method), ("training", model_item(cell)), *attribution.setup_seconds)
             record["metrics"], record["metrics_max_abs"] = score_projections(attribution.hypothetical, truth.X, truth)
+            observed = project(attribution.hypothetical, truth.X, "observed")
+            if getattr(dataset, "instances", None) is not None:  # a grammar task: sign, decoys and the rule, beside localisation
+                record["grammar"] = grammar_scores_of(observed, dataset.instances, truth.rows)
+            if "main" in cell.tags:  # the board ranks faithfulness on the main grid only: ablations do not pay for it
+                with session.budget.phase("faithfulness", cell.method):
+                    record["faithfulness"] = faithfulness_of(model, truth.X, observed, seed=cell.seed)
             setup_before = _setup_seconds_so_far()
             with session.budget.phase("sanity", cell.method):
                 record["sanity"] = sanity(session, cell, model, truth, attribution.scores, context)

@@ -26,7 +26,8 @@ from tasks.cache import REPO_ROOT, content_hash
 #: Bump when the scoring changes in a way the hashed files below do not show.
 SCORING_VERSION = 1
 
-_SCORING_FILES = ("benchmark/scores/metrics.py", "benchmark/scores/groundtruth.py", "benchmark/scores/scoring.py")
+_SCORING_FILES = ("benchmark/scores/metrics.py", "benchmark/scores/groundtruth.py", "benchmark/scores/scoring.py",
+                  "benchmark/scores/faithfulness.py", "benchmark/scores/grammar.py")
 
 
 @functools.lru_cache(maxsize=None)

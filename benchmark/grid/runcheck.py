@@ -14,6 +14,7 @@ import fnmatch
 from pathlib import Path
 
 from benchmark.grid.runfile import RunFileError, did_you_mean, is_run_path
+from benchmark.grid import keys
 
 def prepare(profile, methods=None):
     """Put `profile`'s grid in use in this process, validate it (RunFileError on any problem), return it.
@@ -36,7 +37,6 @@ def prepare(profile, methods=None):
 
 def _use_tasks(profile, where: str) -> dict:
     import tasks  # noqa: PLC0415
-    from benchmark.grid import keys  # noqa: PLC0415
     from tasks.builder import source_files  # noqa: PLC0415
     from tasks.spec import PATH_FIELDS, spec_from_dict, unset_variables, use_spec  # noqa: PLC0415
 

@@ -20,17 +20,20 @@ from benchmark.grid.budget import budget
 from benchmark.grid.profiles import GridProfile
 from benchmark.store.results import Cell
 from tasks.cache import REPO_ROOT, cache_root
+from benchmark.scores import groundtruth
 
 log = logging.getLogger(__name__)
 
 DEFAULT_RESULTS = REPO_ROOT / "results"
+#: The built-in run files whose cells make up the committed board: they share results/.
+BOARD_RUNS = ("default", "grammar")
 #: The budget item (phase "sanity") of building and converting the weight-randomised copies.
 RANDOMISED_COPIES = "randomised copies"
 
 
 def default_results_dir(profile: str) -> Path:
-    """results/ for the default profile (committed); ``<cache>/results-<profile>`` for the others."""
-    return DEFAULT_RESULTS if profile == "default" else Path(cache_root()) / f"results-{profile}"
+    """results/ for the board's run files (`BOARD_RUNS`, committed); ``<cache>/results-<profile>`` for the others."""
+    return DEFAULT_RESULTS if profile in BOARD_RUNS else Path(cache_root()) / f"results-{profile}"
 
 
 class BenchmarkSession:
@@ -101,8 +104,6 @@ class BenchmarkSession:
                          "sanity", RANDOMISED_COPIES)
 
     def truth(self, cell: Cell):
-        from benchmark.scores import groundtruth  # noqa: PLC0415
-
         n_eval = self.profile.eval_size(cell.kind)
         model_recipe = keys.model_key(cell.task, cell.arch, cell.overrides, cell.seed, self.profile.model_profile)
         key = f"{cell.task}-{cell.model}-s{cell.seed}-{model_recipe}-n{n_eval}-{keys.source_hash('benchmark/scores/groundtruth.py')}"

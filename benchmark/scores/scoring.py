@@ -1,4 +1,4 @@
-"""Turning a cell's attribution into its recorded numbers: motif-recovery metrics and the sanity check.
+"""Turning a cell's attribution into its recorded numbers: motif-recovery metrics, faithfulness, the sanity check.
 
 Kept apart from the cell runner (`benchmark.grid.cell`) because this file is part of
 every cell's scoring hash (`benchmark.grid.keys`): an edit here recomputes every
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from benchmark.scores import metrics
+from benchmark.scores import faithfulness, grammar, metrics
 from benchmark.store.results import Cell
 
 
@@ -36,6 +36,39 @@ def score_projections(hypothetical: np.ndarray, X: np.ndarray, truth) -> tuple[d
     from methods.registry import project  # noqa: PLC0415 (methods imports TensorFlow lazily; project is plain NumPy)
 
     return score(project(hypothetical, X, "observed"), truth), score(project(hypothetical, X, "max_abs"), truth)
+
+
+#: Infill draws per deleted or inserted position set: enough to average out one shuffle's own motifs.
+FAITHFULNESS_DRAWS = 3
+
+
+def faithfulness_of(model, X: np.ndarray, observed_scores: np.ndarray, seed: int) -> dict:
+    """Deletion and insertion scores of an (E, L) observed-base map on the model's logit.
+
+    The infill shuffles depend on the sequences and `seed` only, so every method
+    of one model meets the same infill. Per-sequence areas are kept (rounded)
+    for paired comparisons; see `benchmark.scores.faithfulness` for the definitions.
+    """
+    out = faithfulness.faithfulness(X, observed_scores, model.predict_logit, draws=FAITHFULNESS_DRAWS, seed=seed)
+    keep = ("fractions", "positions", "order", "draws", "logit_mean", "shuffled_logit_mean",
+            "deletion_drop", "deletion_area", "deletion_area_se", "deletion_area_per_sequence",
+            "insertion_rise", "insertion_area", "insertion_area_se", "insertion_area_per_sequence")
+    return {key: out[key] for key in keep}
+
+
+def grammar_scores_of(observed_scores: np.ndarray, instances: np.ndarray, rows: np.ndarray) -> dict:
+    """Sign, decoy and rule scores of an (E, L) observed-base map on a grammar task's instances (None where undefined).
+
+    See `benchmark.scores.grammar`: ``signed_recovery`` (instances carry the sign the rule
+    gives them), ``decoy_auc`` (satisfying instances above decoys), ``rule_score`` (the map
+    read as the rule).
+    """
+    out = {}
+    for name, score in (("signed_recovery", grammar.signed_recovery), ("decoy_auc", grammar.decoy_auc),
+                        ("rule_score", grammar.rule_score)):
+        value = score(observed_scores, instances, rows)
+        out[name] = float(value) if np.isfinite(value) else None
+    return out
 
 
 def sanity(session, cell: Cell, model, truth, trained_scores: np.ndarray, context: dict) -> dict:

@@ -1,4 +1,4 @@
-"""Every registered method against its floor: ``python -m benchmark.timing.bench`` (``make bench``).
+"""Every registered method against its floor: ``motifbench bench methods`` (``make bench``).
 
 For each registered method that explains Keras models and each model
 (default: the registered ``basset``, ``beluga`` and ``shallow`` at the default
@@ -25,7 +25,7 @@ declares (`bench_cell`, `floor_passes`):
 
 Writes ``docs/speed.json`` (one row per method x model: method, reference,
 params, model, passes, wall s, CPU s, floor wall/CPU s, ratio) and rewrites the
-marked speed table in README.md from it (``--render-only`` re-renders the
+marked speed table in docs/speed.md from it (``--render-only`` re-renders the
 table from an existing docs/speed.json without timing anything).
 """
 
@@ -44,8 +44,8 @@ from tabulate import tabulate
 from tasks.cache import REPO_ROOT
 
 SPEED_JSON = REPO_ROOT / "docs" / "speed.json"
-README = REPO_ROOT / "README.md"
-TABLE_START = "<!-- speed table: rendered from docs/speed.json by `python -m benchmark.timing.bench`; do not edit -->"
+SPEED_PAGE = REPO_ROOT / "docs" / "speed.md"
+TABLE_START = "<!-- speed table: rendered from docs/speed.json by `motifbench bench methods`; do not edit -->"
 TABLE_END = "<!-- end of speed table -->"
 DEFAULT_MODELS = ("basset", "beluga", "shallow")
 PREFERRED_REFERENCES = ("shuffle20", "none")
@@ -190,7 +190,7 @@ def run(n: int = 200, length: int = 200, models: tuple[str, ...] = DEFAULT_MODEL
             rows.append(row)
             print(tabulate([table_row(row)], tablefmt="plain"), flush=True)
     return {
-        "generated_by": "python -m benchmark.timing.bench",
+        "generated_by": "motifbench bench methods",
         "n_sequences": n, "length": length, "repeat": repeat, "cpu_count": os.cpu_count(),
         "models": {m: "untrained, default-profile scale" for m in models},
         "ratio": "CPU s / floor CPU s; floor = the same passes through a plain compiled TF function, same run",
@@ -205,7 +205,7 @@ def table_row(row: dict) -> list:
 
 
 def render_table(data: dict) -> str:
-    """The README's speed table: one row per method, the CPU ratio on each model, basset's seconds."""
+    """The speed page's table: one row per method, the CPU ratio on each model, basset's seconds."""
     models = list(data["models"])
     by_method: dict[str, dict] = {}
     for row in data["rows"]:
@@ -227,7 +227,7 @@ def render_table(data: dict) -> str:
     return tabulate(lines, headers=headers, tablefmt="github", disable_numparse=True) + "\n\n" + note + skipped
 
 
-def write_readme(data: dict, readme: Path = README) -> bool:
+def write_readme(data: dict, readme: Path = SPEED_PAGE) -> bool:
     """Rewrite the marked speed table of `readme` from `data`; False when the markers are missing."""
     text = readme.read_text()
     start, end = text.find(TABLE_START), text.find(TABLE_END)
@@ -254,7 +254,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--repeat", type=int, default=2, help="best of this many timed runs (default %(default)s)")
     parser.add_argument("-k", dest="only", default=None, help="only methods whose name contains this (does not write files)")
     parser.add_argument("--output", type=Path, default=SPEED_JSON, help="speed JSON (default docs/speed.json)")
-    parser.add_argument("--render-only", action="store_true", help="re-render README's table from --output; time nothing")
+    parser.add_argument("--render-only", action="store_true", help="re-render the speed table of docs/speed.md from --output; time nothing")
     args = parser.parse_args(argv)
     if args.render_only:
         data = json.loads(args.output.read_text())
@@ -269,9 +269,9 @@ def main(argv: list[str] | None = None) -> None:
         print(f"wrote {args.output}")
     if args.output.resolve() == SPEED_JSON.resolve():
         if write_readme(data):
-            print(f"rendered the speed table of {README}")
+            print(f"rendered the speed table of {SPEED_PAGE}")
         else:
-            print(f"{README} has no speed-table markers; nothing rendered")
+            print(f"{SPEED_PAGE} has no speed-table markers; nothing rendered")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """Time deeplift_rescale, deeplift_revealcancel and deepshap against a plain-TF floor.
 
-    python -m benchmark.timing.bench_deeplift [--n 500] [--reference shuffle20] [--models toy,basset,beluga,shallow]
+    motifbench bench deeplift [--n 500] [--reference shuffle20] [--models toy,basset,beluga,shallow]
 
 The floor is the same number of forward + backward passes (N x R inputs) as
 one compiled `tf.GradientTape` gradient (the faster of batch 256 and 1024):

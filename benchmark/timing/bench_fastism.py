@@ -1,4 +1,4 @@
-"""fastISM against our batched naive ISM (``python -m benchmark.timing.bench_fastism``).
+"""fastISM against our batched naive ISM (``motifbench bench fastism``).
 
 For each untrained registered architecture (default profile scale) and the same
 N x L random one-hot inputs, this measures:
