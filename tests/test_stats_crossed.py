@@ -73,17 +73,19 @@ def test_estimate_is_the_mean_of_unit_means_and_skips_unscored_rows():
 
 
 def test_one_sequence_draw_is_shared_by_every_model_of_a_task():
-    """Two models with identical values move together in every replicate: the sequence draw is per task."""
-    values = np.arange(20, dtype=float)
-    units = [crossed.unit("a", "t", values), crossed.unit("b", "t", values + 1), crossed.unit("c", "u", -values)]
-    reps = crossed.replicates(units, n_boot=50, seed=1, resample="sequences")
-    mean_t = reps  # estimate = (m + (m + 1) + (-m')) / 3 with m, m' the drawn means of tasks t and u
-    assert np.ptp(mean_t) > 0
-    again = crossed.replicates(units, n_boot=50, seed=1, resample="sequences")
-    assert np.array_equal(reps, again)
-    # with the task-u unit alone the spread is that of one task's mean; the task-t pair adds nothing of its own
-    only_t = crossed.replicates(units[:2], n_boot=400, seed=2, resample="sequences")
-    assert np.std(only_t) == pytest.approx(np.std(crossed.replicates(units[:1], n_boot=400, seed=2, resample="sequences")))
+    """Two models with the same values (one shifted by 1) move together in every replicate: one draw per task."""
+    values = np.random.default_rng(0).normal(size=20)
+    pair = [crossed.unit("a", "t", values), crossed.unit("b", "t", values + 1)]
+    alone = [crossed.unit("a", "t", values)]
+    for mode in ("sequences", "both"):
+        got = crossed.replicates(pair, n_boot=200, seed=1, resample=mode)
+        if mode == "sequences":  # the same draw for both: exactly the single model's replicates, shifted by 0.5
+            assert np.allclose(got, crossed.replicates(alone, n_boot=200, seed=1, resample=mode) + 0.5)
+        assert np.ptp(got) > 0 and np.array_equal(got, crossed.replicates(pair, n_boot=200, seed=1, resample=mode))
+    # a second task's sequences are drawn on their own
+    other = pair + [crossed.unit("c", "u", -values)]
+    spread = crossed.replicates(other, n_boot=400, seed=2, resample="sequences")
+    assert np.std(spread) > 0
 
 
 def test_a_shared_sequence_effect_widens_the_interval_against_independent_sequences():
