@@ -210,7 +210,7 @@ def fidelity_section(records: list[dict]) -> list[str]:
             "and finding.", "",
             f"Used instances are counted at each threshold ({kind}: the threshold is that quantile of the |logit change| "
             "when equally long hit-free spans of the same sequences are shuffled); overlapping instances are shuffled "
-            "together as one block, and 'in shared blocks' counts the instances that overlap another. A model whose eval "
+            "together as one block, and 'in shared blocks' counts the instances that overlap another. A model whose test "
             "positives do not score significantly above its test negatives gets no used-hits ground truth ('none').", "",
             *([f"- {line}" for line in reasons] + [""] if reasons else []),
             *fidelity_summary(fidelity),

@@ -9,7 +9,8 @@
   are left out of the evaluation (weight False), so a method is neither
   charged for missing a motif the model never learned nor rewarded for it.
 
-The threshold comes from a null: for every block, `N_NULL` spans of the same
+The threshold comes from a null: for every block, `N_NULL` spans (more when
+there are fewer than `MIN_NULL` / `N_NULL` blocks) of the same
 length in the same sequence that overlap no motif hit are shuffled the same
 way, and a block counts as used when its |effect| exceeds the `QUANTILE`
 quantile of those spans' |effects| (what shuffling that many bases of
@@ -18,8 +19,8 @@ other quantiles (``GroundTruth.by_fraction``, keyed by quantile), so the board
 can show how much a verdict depends on the threshold.
 
 A model that does not separate positives from negatives has no used hits to
-find: when its eval positives' logits are not significantly above its test
-negatives' (one-sided Mann-Whitney U, p >= `GAP_ALPHA`), or when its
+find: when its test positives' logits are not significantly above its test
+negatives' (one-sided Mann-Whitney U, p >= `GAP_ALPHA`; `MAX_TEST` of each class), or when its
 sequences hold fewer than `MIN_NULL` hit-free spans for the null, it gets no
 used-hits ground truth (every position weight False, so every used-hits metric
 is NaN) and ``info["status"]`` says why.
@@ -41,10 +42,11 @@ log = logging.getLogger(__name__)
 
 QUANTILE = 0.95
 EXTRA_QUANTILES = (0.9, 0.99)
-N_NULL = 2  # hit-free spans per block
+N_NULL = 2  # hit-free spans per block (more when there are few blocks, up to MAX_NULL_PER_BLOCK)
+MAX_NULL_PER_BLOCK = 10
 MIN_NULL = 20
-GAP_ALPHA = 0.01
-MAX_NEGATIVES = 500
+GAP_ALPHA = 0.05
+MAX_TEST = 500  # test sequences of each class for the separation test
 SPAN_DTYPE = np.dtype([("seq", "i8"), ("start", "i8"), ("end", "i8")])
 STATUS_OK, STATUS_NOT_LEARNED, STATUS_NO_NULL = "ok", "not learned", "no null"
 
@@ -144,7 +146,7 @@ def null_spans(spans: np.ndarray, hits: np.ndarray, length: int, n_null: int = N
 
 
 def separation(eval_logits: np.ndarray, negative_logits: np.ndarray) -> dict:
-    """Does the model score its eval positives above test negatives? {"gap": mean difference, "p_value": one-sided
+    """Does the model score positives above negatives? {"gap": mean difference, "p_value": one-sided
     Mann-Whitney U p (NaN without negatives)}."""
     if not len(negative_logits) or not len(eval_logits):
         return {"gap": float("nan"), "p_value": float("nan")}
@@ -162,19 +164,20 @@ def compute(model, dataset, n_eval: int, quantile: float = QUANTILE, seed: int =
     n_shuffles = 5 if model.kind == "keras" else 2
     blocks = overlap_blocks(hits)
     spans = block_spans(hits, blocks)
-    nulls = null_spans(spans, hits, X.shape[1], seed=seed)
+    per_block = min(MAX_NULL_PER_BLOCK, max(N_NULL, -(-MIN_NULL // max(len(spans), 1))))  # small eval sets: more per block
+    nulls = null_spans(spans, hits, X.shape[1], n_null=per_block, seed=seed)
     eval_logits = model.predict_logit(X)
     X_test, y_test = dataset.split(True)
-    negatives = X_test[y_test == 0][:MAX_NEGATIVES]
-    learned = separation(np.asarray(eval_logits, np.float64),
-                         np.asarray(model.predict_logit(negatives), np.float64) if len(negatives) else np.zeros(0))
+    positives, negatives = X_test[y_test == 1][:MAX_TEST], X_test[y_test == 0][:MAX_TEST]
+    test_logits = np.asarray(model.predict_logit(np.concatenate([positives, negatives])), np.float64)
+    learned = separation(test_logits[: len(positives)], test_logits[len(positives):])
     effects = instance_effects(model, X, np.concatenate([spans, nulls]), row_of, n_shuffles=n_shuffles, seed=seed,
                                logits=eval_logits)
     block_effect, null_effect = np.abs(effects[: len(spans)]), np.abs(effects[len(spans) :])
     status, reason = STATUS_OK, ""
     if not (np.isfinite(learned["p_value"]) and learned["p_value"] < GAP_ALPHA):
         status = STATUS_NOT_LEARNED
-        reason = (f"eval positives' logits are not above test negatives' (one-sided Mann-Whitney p "
+        reason = (f"test positives' logits are not above test negatives' (one-sided Mann-Whitney p "
                   f"{learned['p_value']:.3g} >= {GAP_ALPHA}): no motif use to find")
     elif len(null_effect) < MIN_NULL:
         status = STATUS_NO_NULL
