@@ -28,7 +28,7 @@ from tasks.spec import PATH_FIELDS, SpecError, TaskSpec, load_spec
 log = logging.getLogger(__name__)
 
 # Bump when a change to tasks/ changes what a build produces.
-TASKS_CODE_VERSION = "2"
+TASKS_CODE_VERSION = "3"
 PACKAGES = ("numpy", "pyjaspar", "memelite", "dinuc-shuf", "pyfaidx", "pyBigWig")
 _HASH_INDEX = ".sha256-index.json"
 # Per-row provenance beside the dataset: source_index, background_source (and chrom, start for genome tasks).
@@ -238,7 +238,7 @@ def _make(spec: TaskSpec, key: str, hashed: dict, progress: bool) -> Dataset:
 
         eval_rows = grammar_eval_index(sim["y"], is_test, sim["instances"], spec.n_eval, _rng(spec, 7))
     else:
-        eval_rows = simulate.eval_index(sim["y"], is_test, sim["hits"], spec.n_eval, signal)
+        eval_rows = simulate.eval_index(sim["y"], is_test, sim["hits"], spec.n_eval, _rng(spec, 7), signal)
     present = set(sim["hits"]["motif"].tolist())
     used = [name for name in kept if name in present]  # kept order: most enriched first
     manifest = {

@@ -10,8 +10,9 @@ Shapes (N sequences of length L):
 - ``hits``: structured array, one row per pasted hit, fields
   ``seq`` (row in X), ``motif`` (name), ``start``, ``end`` (0-based, half-open),
   ``strand`` ("+" or "-"), ``score`` (scan score).
-- ``eval_index``: (E,) int64, sorted rows of X that methods are scored on
-  (test positives with at least one hit).
+- ``eval_index``: (E,) int64, rows of X that methods are scored on (test
+  positives with at least one hit), in sampling order: any prefix is a seeded
+  random sample (or the top by signal, for a task ranked by a bigWig).
 - ``motifs``: motif name -> (w, 4) float32 position frequency matrix of each
   kept motif (used by the PWM-scan control).
 - ``instances``, ``role_mask`` (grammar tasks only, else None; `tasks.grammar`): one row per
@@ -114,7 +115,7 @@ class Dataset:
         return float(self.mask[self.eval_index].mean()) if len(self.eval_index) else float("nan")
 
     def eval_set(self, n: int | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """The first `n` eval sequences: (rows (E,), X (E, L, 4), mask (E, L))."""
+        """The first `n` eval sequences (a random sample, see ``eval_index``): (rows (E,), X (E, L, 4), mask (E, L))."""
         rows = self.eval_index if n is None else self.eval_index[:n]
         return rows, self.X[rows], self.mask[rows]
 

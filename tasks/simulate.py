@@ -285,13 +285,22 @@ def split(y: np.ndarray, test_fraction: float, rng: np.random.Generator) -> np.n
 
 
 def eval_index(
-    y: np.ndarray, is_test: np.ndarray, hits: np.ndarray, n_eval: int, signal: np.ndarray | None = None
+    y: np.ndarray, is_test: np.ndarray, hits: np.ndarray, n_eval: int, rng: np.random.Generator | None = None,
+    signal: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Sorted rows of the eval set: test positives with >= 1 hit, the first
-    `n_eval` in row order, or the `n_eval` with the highest `signal` (N,)."""
+    """Rows of the eval set (E,) int64: test positives with >= 1 hit, in sampling order.
+
+    Without `signal`: a seeded uniform random sample of `n_eval` of them, in the order drawn, so the
+    first n of the set are themselves a random sample for any n (a grid scoring 50 of a 300-row pool
+    scores 50 random rows, not the first 50 of the file, whose order follows the source's). With
+    `signal` (N,): the `n_eval` with the highest signal, highest first (the paper's top-N by signal).
+    `rng` is required without `signal`.
+    """
     has_hit = np.zeros(len(y), dtype=bool)
     has_hit[hits["seq"]] = True
     candidates = np.flatnonzero((y == 1) & is_test & has_hit)
     if signal is not None:
-        candidates = candidates[np.argsort(-signal[candidates], kind="stable")]
-    return np.sort(candidates[:n_eval]).astype(np.int64)
+        return candidates[np.argsort(-signal[candidates], kind="stable")][:n_eval].astype(np.int64)
+    if rng is None:
+        raise ValueError("eval_index samples the eval set at random: pass rng, a seeded numpy Generator")
+    return rng.permutation(candidates)[:n_eval].astype(np.int64)

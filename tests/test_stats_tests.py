@@ -64,12 +64,3 @@ def test_compare_paired_counts_models_not_sequences():
     got = stats.compare_paired(units, n_boot=200)
     assert got["n_units"] == 8 and got["n_sequences"] == 8000
     assert got["p_value"] >= 2 / 256 - 1e-12
-
-
-def test_compare_two_samples_uses_mann_whitney_on_model_means():
-    a = [np.full(5, v) for v in (0.3, 0.4, 0.5)]
-    b = [np.full(5, v) for v in (0.0, 0.1, 0.2, 0.05)]
-    got = stats.compare_two_samples(a, b, n_boot=200)
-    assert got["p_value"] == pytest.approx(sps.mannwhitneyu([0.3, 0.4, 0.5], [0.0, 0.1, 0.2, 0.05]).pvalue)
-    assert got["effect"] == pytest.approx(0.4 - 0.0875)
-    assert got["above"] == 12 and got["ci_low"] > 0

@@ -101,3 +101,16 @@ def test_spec_field_is_validated_and_keyed_into_the_hash():
     assert "hit_positions" not in spec_hash(mafk)[1]["spec"]  # default: existing datasets keep their hashes
     assert spec_hash(diagnostic)[1]["spec"]["hit_positions"] == "random"
     assert dataset_key(mafk) != dataset_key(diagnostic.__class__(**{**diagnostic.__dict__, "name": "mafk"}))
+
+
+@pytest.mark.parametrize("name", ["oct4", "mafk"])
+def test_every_realistic_task_has_a_random_position_twin_on_the_default_board(name):
+    """The twin differs from its task only in name, description and hit positions, and the default run has both."""
+    from benchmark.grid.runfile import read_run
+
+    task, twin = load_spec(name), load_spec(f"{name}_randompos")
+    differ = {k for k in task.__dict__ if task.__dict__[k] != twin.__dict__[k]}
+    assert differ <= {"name", "description", "hit_positions", "spec_path"}, differ
+    assert twin.hit_positions == "random"
+    tasks = read_run("default").tasks
+    assert name in tasks and f"{name}_randompos" in tasks

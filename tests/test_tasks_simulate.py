@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from tasks.sequences import decode, encode
 from tasks.simulate import eval_index, hit_array, mask_from_hits, simulate_realistic, simulate_simplified, split
@@ -102,14 +103,30 @@ def test_split_is_stratified_and_eval_index_takes_test_positives_with_hits():
     is_test = split(y, 0.2, np.random.default_rng(0))
     assert is_test[:50].sum() == 10 and is_test[50:].sum() == 10
     hits = hit_array([(i, "m", 0, 5, "+", 1.0) for i in range(0, 100, 3)])
-    rows = eval_index(y, is_test, hits, n_eval=4)
-    assert len(rows) <= 4 and (np.diff(rows) > 0).all()
+    rows = eval_index(y, is_test, hits, 4, np.random.default_rng(1))
+    assert len(rows) <= 4 and len(set(rows.tolist())) == len(rows)
     for r in rows:
         assert y[r] == 1 and is_test[r] and r % 3 == 0
+    assert np.array_equal(rows, eval_index(y, is_test, hits, 4, np.random.default_rng(1)))
     signal = np.arange(100, dtype=float)
-    top = eval_index(y, is_test, hits, n_eval=2, signal=signal)
+    top = eval_index(y, is_test, hits, 2, signal=signal)
     candidates = [r for r in range(100) if y[r] == 1 and is_test[r] and r % 3 == 0]
-    assert list(top) == sorted(candidates)[-2:]
+    assert list(top) == sorted(candidates)[::-1][:2]  # highest signal first
+    with pytest.raises(ValueError, match="rng"):
+        eval_index(y, is_test, hits, 4)
+
+
+def test_eval_index_is_a_random_sample_whose_prefixes_are_random_samples():
+    """Not the first rows of the file: every candidate is equally likely, at any prefix length."""
+    y = np.ones(1000, dtype=np.int8)
+    is_test = np.ones(1000, dtype=bool)
+    hits = hit_array([(i, "m", 0, 5, "+", 1.0) for i in range(1000)])
+    firsts = np.concatenate([eval_index(y, is_test, hits, 300, np.random.default_rng(seed))[:50] for seed in range(40)])
+    assert 400 < firsts.mean() < 600  # the first 50 rows would average 24.5
+    counts = np.bincount(firsts // 100, minlength=10)
+    assert counts.min() > 120 and counts.max() < 280  # 200 expected per tenth of the file
+    pool = eval_index(y, is_test, hits, 300, np.random.default_rng(0))
+    assert np.array_equal(eval_index(y, is_test, hits, 50, np.random.default_rng(0)), pool[:50])
 
 
 def test_encode_rejects_bad_input():

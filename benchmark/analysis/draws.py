@@ -8,10 +8,10 @@ subset of ``--draw-size`` seeds: with six seeds, the 20 three-seed draws a
 board could have been made from. For each finding it counts, over those draws,
 the verdicts in the paper's view (observed base, all hits, |score|):
 
-- ``reproduced`` / ``opposite``: firm verdicts (significant across models and
+- ``reproduced`` / ``opposite``: firm verdicts (the interval over models and sequences decides, and
   not overturned by dropping any one model);
 - ``fragile``: significant, but one model can overturn it;
-- ``neither``: not significant, inconclusive, not contradicted, too few models.
+- ``neither``: not significant, inconclusive, not reproduced, too few models.
 
 A finding whose firm verdict holds in every draw does not depend on which seeds
 were trained; one that is firm in some draws and not in others does. The draws

@@ -1,50 +1,37 @@
-"""The paper's qualitative findings, each tested across trained models.
+"""The paper's qualitative findings, each tested in the paper's scope across models and sequences.
 
-The unit of replication is the trained model (task x architecture x seed; see
-`benchmark.analysis.stats`). For a paired finding (a vs b on the same sequences), each
-model contributes its per-sequence auPRC differences a - b on the rows both
-cells scored. Reported per finding and view:
+Scope. Each finding's primary verdict rests on the paper's two architectures
+(`benchmark.analysis.paper.ARCHS`: Basset-like, first kernel 19, and
+Beluga-like, 8) as registered (no overrides), on the realistic tasks, with
+the paper's reference, in the paper's view (observed base, |score|, all
+hits). Beside it: the effect on each architecture alone, and on the board's
+other registered architectures (not part of the verdict). Ablation variants
+(basset_k8, basset_exp, basset_bn) count only in the findings about them
+(F1b). Models below the fidelity gate are left out.
 
-- **effect**: mean over models of the per-model mean difference, with a 95%
-  CI from the hierarchical bootstrap (models, then sequences within models);
-- **models agreeing**: how many models have a > b and a < b;
-- **p (model level)**: two-sided Wilcoxon signed-rank test over the per-model
-  mean differences (no p below `stats.MIN_UNITS_WILCOXON` models: the verdict
-  then says e.g. "1 model: no model-level test (needs 6)");
-- **per-model tests** (sequence level, labelled as such): a Wilcoxon test of
-  each model's per-sequence differences, Holm-corrected over every per-model
-  test of every finding in the same view; used only to flag findings where
-  models significantly disagree.
+Inference (`benchmark.analysis.crossed`): every model of a task is scored on
+the same eval sequences, so models and sequences are crossed random factors;
+the effect is the mean over tasks of each task's mean over models, its CI
+and p resample both (strata: task x architecture). Verdict rules, margins and
+the leave-one-model-out check are in `benchmark.analysis.verdicts`.
 
-Verdicts (computed, never written by hand; `verdict`):
+Designs:
 
-- ``greater`` (a > b) / ``less``: "reproduced" when the model-level p < ALPHA
-  with the expected sign, "opposite" when p < ALPHA with the other sign, else
-  "not significant (model level)";
-- ``close``: "reproduced" when the effect's CI lies inside ±CLOSE, "not
-  reproduced (a higher / a lower)" when it lies outside, else "inconclusive";
-- ``not_less`` (a at or above b): "reproduced" when a is significantly above b,
-  "opposite" when significantly below, else "not contradicted (no significant gap)".
+- paired (most findings): per model, the per-sequence difference a − b;
+- F1b: two groups of models on the same sequences, basset_k8 vs basset;
+- F1c: per architecture x seed, GradCAM's gap to grad x input on the
+  simplified task minus its mean gap on the realistic tasks (the unit spans
+  three models, each task's sequences resampled as they are shared);
+- F5: GkmExplain on the gkm-SVMs vs DeepLIFT on the paper's CNNs, on the
+  sequences the gkm-SVMs scored.
 
-A significant paired verdict that one model can overturn (it does not survive
-leaving out any single model, `stats.survives_dropping_any_model`; always the
-case with 6 models) is marked "fragile": it is shown, but it is not a firm
-verdict, and `compare_runs` does not expect it to replicate.
-
-Some findings have other units: F1b pairs basset_k8 with basset on the same
-task and seed (unit: task x seed); F5 compares the gkm-SVM of a task and seed
-with the mean of the CNNs of that task and seed (unit: task x seed, so no
-gkm-SVM value counts more than once); F1c compares two groups of models
-(simplified vs realistic tasks) with a Mann-Whitney U test over model means.
-
-A primed id is a companion of the finding it follows, not one of the paper's:
-F3b' swaps the paper's reference for each sequence's own composition, and
-F2a', F2b', F5' take DeepSHAP as the DeepLIFT arm (the same Rescale rule, with
-a MaxPool rule that sums to delta; `implementation_gap` measures how far the
-two implementations sit apart on the same models).
-
-Models below the fidelity gate (`tables.gate`) are left out. Each finding is
-evaluated under the views in `VIEWS`.
+Each finding shows the paper's published effect (`benchmark.analysis.paper`)
+and whether the CI excludes it. A primed id is a companion of the finding it
+follows, not one of the paper's: F3b' swaps the paper's reference for each
+sequence's own composition, and F2a', F2b', F5' take DeepSHAP as the DeepLIFT
+arm (the same Rescale rule, with a MaxPool rule that sums to delta).
+Per-model sequence-level tests (Holm-corrected over every finding of a view)
+only flag findings whose models significantly disagree.
 """
 
 from __future__ import annotations
@@ -52,10 +39,10 @@ from __future__ import annotations
 import numpy as np
 from scipy import stats as sps
 
-from benchmark.analysis import stats, tables
+from benchmark.analysis import crossed, designs, paper, tables
+from benchmark.analysis.verdicts import (ALPHA, MARGIN, against_paper, firm_verdict, holm_per_unit, robust,  # noqa: F401
+                                         sequence_p, too_few, verdict)
 
-ALPHA = 0.05
-CLOSE = 0.02
 N_BOOT = 1000
 VIEWS = (
     ("observed", "all_hits", "abs"),
@@ -83,216 +70,151 @@ def view_key(view: tuple) -> str:
     return "/".join(view)
 
 
-def _select(records: list[dict], method: str, reference: str | None = None, params: dict | None = None) -> list[dict]:
-    out = []
-    for record in records:
-        cell = record["cell"]
-        if cell["method"] != method or (reference is not None and tables.reference_of(record) != reference):
-            continue
-        if params and any(cell["params"].get(k) != v for k, v in params.items()):
-            continue
-        out.append(record)
-    return out
+# -- the findings ------------------------------------------------------------------------------------------------
 
-
-def _keras_realistic(record: dict) -> bool:
-    return tables.is_realistic(record) and record["cell"]["kind"] == "keras"
-
-
-def _keras_simplified(record: dict) -> bool:
-    return tables.is_simplified(record) and record["cell"]["kind"] == "keras"
-
-
-def _values(records: list[dict], view: tuple) -> dict[tuple, dict[int, float]]:
-    """unit -> row -> value for one selection. Per unit, a main-grid record wins, then the one with the
-    fewest non-default parameters (the shortest config): an ablation's variant never stands in for the method."""
-    projection, truth, scoring = view
-    out: dict[tuple, dict[int, float]] = {}
-    def preference(r):
-        return ("main" not in r.get("tags", ["main"]), len(r["cell"]["config"]), r.get("_path", ""), r["cell"]["id"])
-
-    for record in sorted(records, key=preference):
-        got = tables.per_sequence(record, truth, scoring, projection=projection)
-        if got:
-            out.setdefault(tables.group_key(record), got)
-    return out
-
-
-def same_model_units(records, a: tuple, b: tuple, view: tuple, scope=_keras_realistic) -> dict[str, np.ndarray]:
-    """Per model in scope (label "task-model-s<seed>"), per-sequence differences a - b."""
-    va = _values([r for r in _select(records, *a) if scope(r)], view)
-    vb = _values([r for r in _select(records, *b) if scope(r)], view)
-    return {f"{t}-{m}-s{s}": d for (t, m, s), d in tables.paired_unit_differences(va, vb).items()}
-
-
-def kernel_units(records, method: str, view: tuple, short: str = "basset_k8", long: str = "basset") -> dict[str, np.ndarray]:
-    """Per (realistic task, seed): `method` on the short-kernel variant minus on the long-kernel one."""
-    values = _values([r for r in _select(records, method, "none") if _keras_realistic(r)], view)
-    out = {}
-    for (task, model, seed), va in sorted(values.items()):
-        vb = values.get((task, long, seed))
-        if model != short or vb is None:
-            continue
-        d = np.array([va[r] - vb[r] for r in sorted(set(va) & set(vb))], dtype=np.float64)
-        out[f"{task}-s{seed}"] = d[np.isfinite(d)]
-    return out
-
-
-def gkm_units(records, view: tuple, cnn_arm: tuple = DL) -> dict[str, np.ndarray]:
-    """Per (realistic task, seed): GkmExplain on the gkm-SVM minus the mean over that task and seed's CNNs of
-    `cnn_arm` (DeepLIFT Rescale, shuffle20, by default), per sequence scored by both."""
-    gkm = _values([r for r in _select(records, "gkmexplain") if tables.is_realistic(r)], view)
-    cnn = _values([r for r in _select(records, *cnn_arm) if _keras_realistic(r)], view)
-    out = {}
-    for (task, model, seed), vg in sorted(gkm.items()):
-        models = [v for (t, m, s), v in cnn.items() if t == task and s == seed]
-        if not models:
-            continue
-        diffs = []
-        for row in sorted(vg):
-            got = [v[row] for v in models if row in v and np.isfinite(v[row])]
-            if got and np.isfinite(vg[row]):
-                diffs.append(vg[row] - float(np.mean(got)))
-        out[f"{task}-s{seed}"] = np.array(diffs, dtype=np.float64)
-    return out
-
-
-def _sequence_p(d: np.ndarray) -> float:
-    d = d[np.isfinite(d)]
-    if len(d) < 5 or not np.any(d != 0):
-        return float("nan")
-    return float(sps.wilcoxon(d, zero_method="wilcox", alternative="two-sided").pvalue)
-
-
-def verdict(result: dict, expect: str) -> str:
-    """The verdict of one model-level result (see the module docstring)."""
-    effect = result.get("effect", float("nan"))
-    if result.get("n_units", 0) == 0 or effect is None or not np.isfinite(effect):
-        return "not measured"
-    if result.get("note"):
-        return result["note"]
-    if expect == "close":
-        low, high = result["ci_low"], result["ci_high"]
-        if -CLOSE < low and high < CLOSE:
-            return "reproduced"
-        if low >= CLOSE or high <= -CLOSE:
-            return "not reproduced (a higher)" if effect > 0 else "not reproduced (a lower)"
-        return f"inconclusive (CI crosses ±{CLOSE})"
-    p = result.get("p_value", float("nan"))
-    significant = p is not None and np.isfinite(p) and p < ALPHA
-    if expect == "not_less":
-        if significant:
-            return "reproduced" if effect > 0 else "opposite (a significantly lower)"
-        return "not contradicted (no significant gap)"
-    sign = 1 if expect == "greater" else -1
-    if significant:
-        return "reproduced" if sign * effect > 0 else "opposite"
-    return "not significant (model level)"
-
-
-def fragile_note(result: dict) -> str:
-    """", fragile (…)" for a significant paired result that one model can overturn, else ""."""
-    means = result.get("unit_means")
-    p = result.get("p_value", float("nan"))
-    if not means or p is None or not np.isfinite(p) or p >= ALPHA:
-        return ""
-    if stats.survives_dropping_any_model(means, ALPHA):
-        return ""
-    return f", fragile (not significant without one of the {len(means)} models)"
-
-
-def _paired_result(units: dict[str, np.ndarray]) -> dict:
-    labels = sorted(units)
-    result = stats.compare_paired([units[k] for k in labels], n_boot=N_BOOT, seed=0)
-    result["per_unit"] = [{"unit": k, "mean": float(np.mean(units[k])) if len(units[k]) else float("nan"),
-                           "n": int(len(units[k])), "p_sequence": _sequence_p(units[k])} for k in labels]
-    return result
+def _paper_methods(a: tuple, b: tuple) -> dict | None:
+    return paper.summary({arch: paper.method_gap(arch, a[:2], b[:2]) for arch in paper.ARCHS})
 
 
 def _definitions() -> list[dict]:
-    """Every finding: id, claim, labels, expectation, scope and how to get its units for a view."""
-    def same(a, b):
-        return lambda records, view: same_model_units(records, a, b, view)
-
+    """Every finding: id, claim, arm labels, expectation, kind and what its design needs, the paper's effect."""
+    beluga_refs = "Beluga only: the paper ran its reference ablation there"
+    rescale = {ref: ("deeplift_rescale", ref, None) for ref in ("zeros", "avg_composition", "seq_composition", "shuffle50")}
     rows = [
-        ("F3a", "DeepLIFT: dinucleotide-shuffled references beat all-zero references",
-         "deeplift_rescale shuffle20", "deeplift_rescale zeros", same(DL, ("deeplift_rescale", "zeros", None)), "greater"),
+        ("F3a", "DeepLIFT: dinucleotide-shuffled references beat all-zero references", "deeplift_rescale shuffle20",
+         "deeplift_rescale zeros", (DL, rescale["zeros"]), "greater",
+         paper.summary({"beluga": paper.reference_gap("shuffle20", "zeros")}, beluga_refs)),
         ("F3b", "DeepLIFT: shuffled references beat the average-composition reference (the paper's: one per-position average of the eval set)",
-         "deeplift_rescale shuffle20", "deeplift_rescale avg_composition",
-         same(DL, ("deeplift_rescale", "avg_composition", None)), "greater"),
+         "deeplift_rescale shuffle20", "deeplift_rescale avg_composition", (DL, rescale["avg_composition"]), "greater",
+         paper.summary({"beluga": paper.reference_gap("shuffle20", "avg_composition")}, beluga_refs)),
         ("F3b'", "same, against each sequence's own composition (seq_composition; not the paper's reference)",
-         "deeplift_rescale shuffle20", "deeplift_rescale seq_composition",
-         same(DL, ("deeplift_rescale", "seq_composition", None)), "greater"),
-        ("F3c", "DeepLIFT: the average-composition reference beats all zeros",
-         "deeplift_rescale avg_composition", "deeplift_rescale zeros",
-         same(("deeplift_rescale", "avg_composition", None), ("deeplift_rescale", "zeros", None)), "greater"),
-        ("F3d", "DeepLIFT: 50 shuffles add little over 20 (diminishing returns)",
-         "deeplift_rescale shuffle50", "deeplift_rescale shuffle20", same(("deeplift_rescale", "shuffle50", None), DL), "close"),
+         "deeplift_rescale shuffle20", "deeplift_rescale seq_composition", (DL, rescale["seq_composition"]), "greater", None),
+        ("F3c", "DeepLIFT: the average-composition reference beats all zeros", "deeplift_rescale avg_composition",
+         "deeplift_rescale zeros", (rescale["avg_composition"], rescale["zeros"]), "greater",
+         paper.summary({"beluga": paper.reference_gap("avg_composition", "zeros")}, beluga_refs)),
+        ("F3d", "DeepLIFT: 50 shuffles add little over 20 (diminishing returns)", "deeplift_rescale shuffle50",
+         "deeplift_rescale shuffle20", (rescale["shuffle50"], DL), "close",
+         paper.summary({"beluga": paper.reference_gap("shuffle50", "shuffle20")}, beluga_refs)),
         ("F2a", "DeepLIFT with shuffled references at or above Integrated Gradients with the same references",
-         "deeplift_rescale shuffle20", "integrated_gradients shuffle20 (20 steps)", same(DL, IG), "not_less"),
-        ("F2a'", f"same, with {DEEPSHAP_NOTE}",
-         "deepshap shuffle20", "integrated_gradients shuffle20 (20 steps)", same(DEEPSHAP, IG), "not_less"),
-        ("F2b", "DeepLIFT with shuffled references at or above grad x input",
-         "deeplift_rescale shuffle20", "grad_x_input", same(DL, GXI), "not_less"),
-        ("F2b'", f"same, with {DEEPSHAP_NOTE}", "deepshap shuffle20", "grad_x_input", same(DEEPSHAP, GXI), "not_less"),
+         "deeplift_rescale shuffle20", "integrated_gradients shuffle20 (20 steps)", (DL, IG), "not_less", _paper_methods(DL, IG)),
+        ("F2a'", f"same, with {DEEPSHAP_NOTE}", "deepshap shuffle20", "integrated_gradients shuffle20 (20 steps)",
+         (DEEPSHAP, IG), "not_less", _paper_methods(DL, IG)),
+        ("F2b", "DeepLIFT with shuffled references at or above grad x input", "deeplift_rescale shuffle20", "grad_x_input",
+         (DL, GXI), "not_less", _paper_methods(DL, GXI)),
+        ("F2b'", f"same, with {DEEPSHAP_NOTE}", "deepshap shuffle20", "grad_x_input", (DEEPSHAP, GXI), "not_less",
+         _paper_methods(DL, GXI)),
         ("F2c", "Integrated Gradients (shuffled references) can do worse than grad x input",
-         "integrated_gradients shuffle20 (20 steps)", "grad_x_input", same(IG, GXI), "less"),
-        ("F4", "DeepLIFT RevealCancel and Rescale are close",
-         "deeplift_revealcancel shuffle20", "deeplift_rescale shuffle20", same(("deeplift_revealcancel", "shuffle20", None), DL), "close"),
+         "integrated_gradients shuffle20 (20 steps)", "grad_x_input", (IG, GXI), "less", _paper_methods(IG, GXI)),
+        ("F4", "DeepLIFT RevealCancel and Rescale are close", "deeplift_revealcancel shuffle20", "deeplift_rescale shuffle20",
+         (("deeplift_revealcancel", "shuffle20", None), DL), "close",
+         _paper_methods(("deeplift_revealcancel", "shuffle20"), DL)),
     ]
-    out = [{"name": n, "claim": c, "a": a, "b": b, "units": u, "expect": e, "kind": "paired",
-            "scope": "CNNs on realistic tasks; unit: model"} for n, c, a, b, u, e in rows]
+    paired_scope = "Basset and Beluga on the realistic tasks; unit: model"
+    out = [{"name": n, "claim": c, "a": a, "b": b, "pair": pair, "expect": e, "paper": p, "kind": "paired",
+            "scope": paired_scope} for n, c, a, b, pair, e, p in rows]
+    gradcam_paper_effect = paper.summary({"beluga": paper.GRADCAM_A549["gradcam_paper"] - paper.GRADCAM_A549["grad_x_input"]},
+                                         "Beluga, A549, a reduced motif set")
     for gradcam in ("gradcam", "gradcam_paper"):
         out.append({"name": f"F1a/{gradcam}", "claim": f"{gradcam} far below grad x input on realistic tasks",
-                    "a": gradcam, "b": "grad_x_input", "units": same((gradcam, "none", None), GXI), "expect": "less",
-                    "kind": "paired", "scope": "CNNs on realistic tasks; unit: model"})
+                    "a": gradcam, "b": "grad_x_input", "pair": ((gradcam, "none", None), GXI), "expect": "less",
+                    "kind": "paired", "scope": paired_scope,
+                    "paper": gradcam_paper_effect if gradcam == "gradcam_paper" else None})
         out.append({"name": f"F1b/{gradcam}", "claim": f"{gradcam} worse with a short (8) than a long (19) first-layer kernel",
-                    "a": f"{gradcam} on basset_k8", "b": f"{gradcam} on basset (k19)",
-                    "units": (lambda g: lambda records, view: kernel_units(records, g, view))(gradcam), "expect": "less",
-                    "kind": "paired", "scope": "realistic tasks; unit: task x seed"})
+                    "a": f"{gradcam} on basset_k8", "b": f"{gradcam} on basset (k19)", "expect": "less", "kind": "kernel",
+                    "method": gradcam, "paper": None,
+                    "scope": "basset_k8 vs basset on the realistic tasks, same sequences; unit: model"})
         out.append({"name": f"F1c/{gradcam}", "claim": f"{gradcam} does better (relative to grad x input) on the simplified task",
                     "a": f"{gradcam} − grad_x_input, simplified", "b": "same gap, realistic tasks", "expect": "greater",
-                    "kind": "two_sample", "gradcam": gradcam,
-                    "scope": "CNNs; unit: model; Mann-Whitney U over model means (unpaired)"})
-    out.append({"name": "F5", "claim": "GkmExplain on gkm-SVM competitive with DeepLIFT (shuffle20) on the CNNs",
-                "a": "gkmexplain on gkmsvm", "b": "deeplift_rescale shuffle20, mean over the CNNs",
-                "units": lambda records, view: gkm_units(records, view), "expect": "not_less", "kind": "paired",
-                "scope": "realistic tasks with a gkm-SVM; unit: task x seed"})
-    out.append({"name": "F5'", "claim": f"same, with {DEEPSHAP_NOTE}",
-                "a": "gkmexplain on gkmsvm", "b": "deepshap shuffle20, mean over the CNNs",
-                "units": lambda records, view: gkm_units(records, view, cnn_arm=DEEPSHAP), "expect": "not_less",
-                "kind": "paired", "scope": "realistic tasks with a gkm-SVM; unit: task x seed"})
+                    "kind": "across_tasks", "method": gradcam, "paper": None,
+                    "scope": "Basset and Beluga; unit: architecture x seed (its simplified and realistic models)"})
+    for name, arm, note in (("F5", DL, ""), ("F5'", DEEPSHAP, f"same, with {DEEPSHAP_NOTE}")):
+        out.append({"name": name, "claim": note or "GkmExplain on gkm-SVM competitive with DeepLIFT (shuffle20) on the CNNs",
+                    "a": "gkmexplain on gkmsvm", "b": f"{arm[0]} shuffle20 on Basset and Beluga", "expect": "not_less",
+                    "kind": "gkm", "cnn_arm": arm, "paper": paper.summary({arch: paper.gkm_gap(arch) for arch in paper.ARCHS}),
+                    "scope": "realistic tasks; gkm-SVMs vs the paper's CNNs on the gkm-SVMs' sequences; unit: model"})
     return out
+
+
+def _design(item: dict, data: dict, scope=designs.in_paper_scope):
+    """(units, signs, per-model differences) of one finding, its CNNs restricted to `scope`."""
+    if item["kind"] == "paired":
+        return designs.paired(data, *item["pair"], scope=scope)
+    if item["kind"] == "gkm":
+        return designs.gkm_groups(data, item["cnn_arm"], scope=scope)
+    if item["kind"] == "across_tasks":
+        return designs.task_gap_units(data, item["method"], scope=scope)
+    return designs.kernel_groups(data, item["method"])
+
+
+def _per_arch(item: dict, data: dict) -> dict:
+    """Effect of the finding on each architecture alone (the paper's two, then the board's other ones)."""
+    if item["kind"] == "kernel":
+        return {}
+    out = {}
+    archs = sorted({r["cell"]["arch"] for r in data["records"] if designs.in_paper_scope(r) or designs.other_archs(r)},
+                   key=lambda a: (a not in paper.ARCHS, a))
+    for arch in archs:
+        def scope(r, arch=arch):
+            return (designs.in_paper_scope(r) or designs.other_archs(r)) and r["cell"]["arch"] == arch
+
+        units, signs, _ = _design(item, data, scope)
+        if units:
+            result = crossed.summarise(units, signs, n_boot=N_BOOT, seed=0)
+            result["in_verdict"] = arch in paper.ARCHS
+            out[arch] = result
+    return out
+
+
+def _unit_mean(u: crossed.Unit) -> float:
+    return float(sum(coef * np.nanmean(v) if np.any(np.isfinite(v)) else np.nan for _, coef, v in u.parts))
+
+
+def _result(units: list[crossed.Unit], signs: dict, diffs: dict) -> dict:
+    """`crossed.summarise` plus the counts and per-model tests the board shows."""
+    result = crossed.summarise(units, signs, n_boot=N_BOOT, seed=0)
+    means = [_unit_mean(u) for u in units]
+    result["note"] = too_few(units)
+    result["above"] = sum(1 for m in means if m > 0)
+    result["below"] = sum(1 for m in means if m < 0)
+    arms = sorted({u.group.split("|")[0] for u in units} - {""})
+    result["n_by_arm"] = {arm: sum(1 for u in units if u.group.split("|")[0] == arm) for arm in arms}
+    result["per_unit"] = [{"unit": "{}-{}-s{}".format(*k), "mean": float(np.mean(list(v.values()))) if v else float("nan"),
+                           "n": len(v), "p_sequence": sequence_p(list(v.values()))} for k, v in sorted(diffs.items())]
+    return result
 
 
 def evaluate_all(records: list[dict], default_threshold: float = tables.FIDELITY_THRESHOLD) -> list[dict]:
     """Every finding under every view (rows with "not measured" when cells are missing).
 
-    Uses every ok record (main grid and ablations) of models that pass the
-    fidelity gate. Returns one dict per finding: name, claim, a, b, expect,
-    scope, views ({view_key: result}); a result is `stats.compare_paired` (or
-    `stats.compare_two_samples`) plus ``per_unit`` (sequence-level p and its
-    Holm-adjusted ``p_holm``), ``holm_above`` / ``holm_below`` and ``verdict``.
+    Uses every ok record (main grid and ablations) of models that pass the fidelity gate. Returns one
+    dict per finding: name, claim, a, b, expect, scope, paper (the published effect or None), views
+    ({view_key: result}). A result is `crossed.summarise` plus above / below (units with a positive /
+    negative mean), n_by_arm, per_unit (sequence-level tests, Holm-adjusted), verdict; in the paper's
+    view also per_arch ({arch: result}) and against_paper.
     """
     kept, _ = tables.gate(tables.ok_records(records), default_threshold)
+    controls = tables.random_controls(kept)
     rows = []
     for item in _definitions():
-        row = {k: v for k, v in item.items() if k not in ("units", "gradcam")}
+        row = {k: v for k, v in item.items() if k not in ("pair", "cnn_arm", "method")}
         row["views"] = {}
         for view in VIEWS:
-            if item["kind"] == "two_sample":
-                result = _two_sample(kept, item["gradcam"], view)
-            else:
-                result = _paired_result(item["units"](kept, view))
+            data = {"records": kept, "view": view, "controls": controls}
+            units, signs, diffs = _design(item, data)
+            result = _result(units, signs, diffs)
+            result["verdict"] = verdict(result, item["expect"])
+            broken_by = robust(units, signs, item["expect"], result["verdict"])
+            if broken_by:
+                result["verdict"] += f", fragile (not firm without {broken_by})"
+            if view == VIEWS[0]:
+                result["per_arch"] = _per_arch(item, data)
+                result["against_paper"] = against_paper(result, (item["paper"] or {}).get("effect"))
             row["views"][view_key(view)] = result
         rows.append(row)
     for view in VIEWS:
-        _holm_per_unit([row["views"][view_key(view)] for row in rows])
+        holm_per_unit([row["views"][view_key(view)] for row in rows])
     for row in rows:
         for result in row["views"].values():
-            result["verdict"] = verdict(result, row["expect"])
-            if row["expect"] != "close" and firm_verdict(result["verdict"]):
-                result["verdict"] += fragile_note(result)
             if result.get("holm_above") and result.get("holm_below") and row["expect"] != "close":
                 result["verdict"] += f"; models disagree ({result['holm_above']} above, {result['holm_below']} below, Holm)"
     return rows
@@ -302,60 +224,32 @@ def implementation_gap(records: list[dict], view: tuple = VIEWS[0],
                        default_threshold: float = tables.FIDELITY_THRESHOLD) -> dict | None:
     """How far deeplift's Rescale sits from DeepSHAP's on the same models, and whether its convergence error explains it.
 
-    Per model in F2a's scope (gated), the mean per-sequence auPRC difference
-    deeplift_rescale − deepshap (both shuffle20) and deeplift_rescale's stored
-    convergence error. Returns n, n_below (models where deeplift is lower),
-    mean_gap, max_error, and the Spearman correlation (rho, p) across models
-    between the two (NaN when either is constant, e.g. no max-pooling: every
-    error 0); None when fewer than 3 models have both.
+    Per registered-architecture CNN on a realistic task (gated), the mean per-sequence auPRC difference
+    deeplift_rescale − deepshap (both shuffle20) and deeplift_rescale's stored convergence error.
+    Returns n, n_below (models where deeplift is lower), mean_gap, max_error, and the Spearman
+    correlation (rho, p) across models between the two (NaN when either is constant, e.g. no
+    max-pooling: every error 0); None when fewer than 3 models have both.
     """
     kept, _ = tables.gate(tables.ok_records(records), default_threshold)
-    gaps = same_model_units(kept, DL, DEEPSHAP, view)
+
+    def scope(r):
+        return r["cell"]["kind"] == "keras" and tables.is_realistic(r) and tables.is_headline_model(r)
+
+    data = {"records": kept, "view": view, "controls": tables.random_controls(kept)}
+    _, _, gaps = designs.paired(data, DL, DEEPSHAP, scope=scope)
     errors = {}
-    for r in _select([r for r in kept if _keras_realistic(r)], *DL):
+    for r in designs.select([r for r in kept if scope(r)], *DL):
         error = r.get("convergence_error")
         if error is not None and np.isfinite(error):
-            errors.setdefault("{}-{}-s{}".format(*tables.group_key(r)), float(error))
-    labels = sorted(k for k in set(gaps) & set(errors) if len(gaps[k]))
-    if len(labels) < 3:
+            errors.setdefault(tables.group_key(r), float(error))
+    keys = sorted(k for k in set(gaps) & set(errors) if gaps[k])
+    if len(keys) < 3:
         return None
-    gap = np.array([np.mean(gaps[k]) for k in labels])
-    error = np.array([errors[k] for k in labels])
+    gap = np.array([np.mean(list(gaps[k].values())) for k in keys])
+    error = np.array([errors[k] for k in keys])
     rho, p = sps.spearmanr(error, gap) if np.ptp(error) > 0 and np.ptp(gap) > 0 else (np.nan, np.nan)
-    return {"n": len(labels), "n_below": int((gap < 0).sum()), "mean_gap": float(gap.mean()),
+    return {"n": len(keys), "n_below": int((gap < 0).sum()), "mean_gap": float(gap.mean()),
             "max_error": float(error.max()), "rho": float(rho), "p": float(p)}
-
-
-def _two_sample(records: list[dict], gradcam: str, view: tuple) -> dict:
-    simple = same_model_units(records, (gradcam, "none", None), GXI, view, _keras_simplified)
-    real = same_model_units(records, (gradcam, "none", None), GXI, view, _keras_realistic)
-    result = stats.compare_two_samples([simple[k] for k in sorted(simple)], [real[k] for k in sorted(real)],
-                                       n_boot=N_BOOT, seed=0)
-    result["per_unit"] = []
-    return result
-
-
-def _holm_per_unit(results: list[dict]) -> None:
-    """Holm-adjust every per-model sequence-level p of one view (in place) and count significant sides."""
-    entries = [(res, unit) for res in results for unit in res.get("per_unit", [])]
-    adjusted = stats.holm([unit["p_sequence"] for _, unit in entries])
-    for (_, unit), p in zip(entries, adjusted):
-        unit["p_holm"] = float(p)
-    for res in results:
-        units = res.get("per_unit", [])
-        res["holm_above"] = sum(1 for u in units if np.isfinite(u["p_holm"]) and u["p_holm"] < ALPHA and u["mean"] > 0)
-        res["holm_below"] = sum(1 for u in units if np.isfinite(u["p_holm"]) and u["p_holm"] < ALPHA and u["mean"] < 0)
-        res["n_per_unit_tests"] = len(entries)
-
-
-def firm_verdict(verdict_text: str) -> str | None:
-    """The part of a verdict that must replicate: "reproduced" or "opposite" (None for anything weaker)."""
-    if "fragile" in verdict_text:
-        return None
-    for word in ("reproduced", "opposite"):
-        if verdict_text.startswith(word):
-            return word
-    return None
 
 
 def compare_runs(runs: dict[str, list[dict]], view: tuple = VIEWS[0]) -> tuple[list[list], list[str]]:
@@ -385,8 +279,8 @@ def main(argv: list[str] | None = None) -> int:
     """Print the findings of one or more results directories (or seed subsets of one) side by side."""
     import argparse  # noqa: PLC0415
 
+    from benchmark.analysis.markdown import md_table  # noqa: PLC0415
     from benchmark.store.results import load_all, warn_unusable  # noqa: PLC0415
-    from benchmark.analysis.markdown import md_table
 
     parser = argparse.ArgumentParser(prog="motifbench findings", description=main.__doc__)
     parser.add_argument("runs", nargs="+", metavar="DIR[:SEEDS]",

@@ -1,38 +1,24 @@
-"""Statistics with the trained model as the unit of replication.
+"""Model-level statistics that treat each model's sequences as its own: Holm, the sign test, and the
+two-stage (hierarchical) bootstrap with a Wilcoxon test over model means.
 
-One training run is one draw: the same code and seed on another machine trains
-a different model, so a verdict must hold across models (task x architecture x
-seed), not across the sequences of one model. The functions here take, for
-each model ("unit"), the per-sequence values of that model's cell(s), and
-test or bootstrap at the model level.
+The board's rankings and findings do not use the two-stage bootstrap: every
+model of a task is scored on the same sequences, so models and sequences are
+crossed, and `benchmark.analysis.crossed` resamples them as such (a two-stage
+bootstrap resamples each model's sequences on its own and, on the board's
+variance components, rejects a true null far more often than 5%). It is kept
+for callers whose units share no sequences; `holm` and `sign_test` are used
+everywhere.
 
-Choices (documented once, used everywhere on the board):
+- **Effect** = mean over units of each unit's mean per-sequence value.
+- **Model-level test** (`model_level_test`) = two-sided Wilcoxon signed-rank
+  test over the units' mean differences; below `MIN_UNITS_WILCOXON` units it
+  cannot reach p < 0.05, so the result says so instead of a p-value.
+- **CI** (`hierarchical_replicates`) = percentile interval of a two-stage
+  bootstrap: units with replacement, then the sequences within each drawn
+  unit with replacement.
+- **Holm** (`holm`): step-down family-wise correction.
 
-- **Effect** = mean over units of each unit's mean per-sequence value (or
-  paired difference): every model counts once, whatever its eval-set size.
-- **Model-level test** = two-sided Wilcoxon signed-rank test over the units'
-  mean differences (`model_level_test`): it uses the sizes as well as the
-  signs, and scipy computes it exactly for small n without ties. Below
-  `MIN_UNITS_WILCOXON` units a two-sided Wilcoxon cannot reach p < 0.05
-  (n = 5: smallest p is 2/32), so the result says so instead of a p-value. The
-  sign test (`sign_test`) is available and its counts ("models agreeing") are
-  always reported.
-- **CI** = percentile interval of a two-stage (hierarchical) bootstrap
-  (`hierarchical_replicates`): resample units with replacement, then the
-  sequences within each drawn unit with replacement, recompute the effect.
-  Resampling at both stages slightly over-counts the within-unit noise, so the
-  interval is a little conservative; tests/test_stats_bootstrap.py measures
-  its coverage on simulated data with known between-model variance.
-- **Holm** (`holm`): step-down family-wise correction, used for the
-  per-model (sequence-level) tests of every finding.
-- **Robustness** (`survives_dropping_any_model`): a significant model-level
-  result counts as firm only if it stays significant, with the same sign,
-  when any one model is left out. With 6 models a Wilcoxon p < 0.05 needs all
-  six to agree and dropping one leaves too few to test, so such a verdict is
-  fragile by construction.
-
-Everything is a plain function of NumPy arrays; seeds are explicit so the
-leaderboard renders the same bytes every time.
+Everything is a plain function of NumPy arrays; seeds are explicit.
 """
 
 from __future__ import annotations
@@ -190,44 +176,3 @@ def compare_paired(units: list[np.ndarray], n_boot: int = 2000, seed: int = 0, l
     result.update({"effect": est, "ci_low": low, "ci_high": high, "n_sequences": int(sum(len(a) for a in arrays)),
                    "unit_means": means})
     return result
-
-
-def compare_two_samples(units_a: list[np.ndarray], units_b: list[np.ndarray], n_boot: int = 2000, seed: int = 0,
-                        level: float = 0.95) -> dict:
-    """Unpaired model-level comparison: is the effect in group a larger than in group b?
-
-    Each unit is one model's per-sequence values (e.g. a method's per-sequence
-    gap to another). Test: two-sided Mann-Whitney U over the unit means (no
-    p-value with fewer than 2 units a side). CI: difference of two independent
-    hierarchical bootstraps.
-    """
-    a, b = _clean(units_a), _clean(units_b)
-    ma, mb = [float(x.mean()) for x in a], [float(x.mean()) for x in b]
-    out = {"effect": effect(a) - effect(b) if a and b else float("nan"), "n_units": len(a) + len(b),
-           "n_a": len(a), "n_b": len(b), "p_value": float("nan"), "note": "",
-           "above": int(sum(x > y for x in ma for y in mb)), "below": int(sum(x < y for x in ma for y in mb))}
-    if len(a) < 2 or len(b) < 2:
-        out["note"] = f"{len(a)} vs {len(b)} models: no model-level test"
-    else:
-        out["p_value"] = float(stats.mannwhitneyu(ma, mb, alternative="two-sided").pvalue)
-    ra, rb = hierarchical_replicates(a, n_boot, seed), hierarchical_replicates(b, n_boot, seed + 1)
-    out["ci_low"], out["ci_high"] = interval(ra - rb, level) if len(ra) and len(rb) else (float("nan"), float("nan"))
-    out["mean_a"], out["mean_b"] = effect(a), effect(b)
-    return out
-
-
-def survives_dropping_any_model(differences, alpha: float = 0.05, min_units: int = MIN_UNITS_WILCOXON) -> bool:
-    """True when the model-level test of (M,) per-model mean differences stays below `alpha`, with the
-    sign of the full effect, after leaving out any one model (leave-one-model-out); False otherwise,
-    including when a subset is too small to test.
-    """
-    d = np.asarray(differences, dtype=np.float64)
-    d = d[np.isfinite(d)]
-    sign = np.sign(d.mean()) if len(d) else 0.0
-    for i in range(len(d)):
-        rest = np.delete(d, i)
-        result = model_level_test(rest, min_units)
-        p = result["p_value"]
-        if not (np.isfinite(p) and p < alpha and np.sign(rest.mean()) == sign):
-            return False
-    return len(d) > 0

@@ -13,9 +13,20 @@ the second projection have only ``metrics``, in the projection the method
 declared (`LEGACY_PROJECTION`: ``gradient`` was scored under max |.|, every
 other method at the observed base); the other projection is then missing.
 
-The unit of replication is the trained model (task, model variant, seed):
-`ranking` averages over models and takes its CIs from `benchmark.analysis.stats`'
-hierarchical bootstrap; models below the fidelity gate (`gate`) are left out.
+The unit of replication is the trained model (task, model variant, seed), and
+every model of a task is scored on the same eval sequences: `crossed_design`
+turns per-sequence values into `benchmark.analysis.crossed` units (models and
+sequences crossed) for rankings (`benchmark.analysis.ranking`) and findings;
+models below the fidelity gate (`gate`) are left out.
+
+Flat maps (`benchmark.scores.degenerate`: all zero or constant) rank no
+position above another. The rule, applied wherever per-sequence values are
+read (`sequence_values`): a flat map is scored as the `random` control of the
+same model scores that sequence (a map that ranks nothing is a random
+ranking's equal, not worse than one), and the board counts the flat maps of
+every cell (`benchmark.analysis.inventory.flat_counts`). Records name their
+flat maps in ``flat_maps`` ({projection: positions into ``rows``}); records
+without the field have none counted.
 """
 
 from __future__ import annotations
@@ -24,7 +35,7 @@ from collections import defaultdict
 
 import numpy as np
 
-from benchmark.analysis import stats
+from benchmark.analysis import crossed
 from benchmark.grid.profiles import DEFAULT_FIDELITY_THRESHOLD
 
 HEADLINE = ("observed", "all_hits", "abs")
@@ -35,6 +46,14 @@ LEGACY_PROJECTION = {"gradient": "max_abs"}
 ALIASES = {"gradient": "grad_x_input"}
 FIDELITY_THRESHOLD = DEFAULT_FIDELITY_THRESHOLD  # results that do not carry their run's threshold
 CONTROLS = ("random", "centre_prior", "pwm_scan")
+#: Rows of the board that are controls, not methods: what each tells.
+CONTROL_CONFIGS = {
+    "random-none": "floor",
+    "centre_prior-none": "position only",
+    "pwm_scan-none": "the task's motifs, no model",
+    "smoothed_grad_x_input-none": "smoothing",
+}
+RANDOM_CONTROL = "random-none"
 
 
 def group_key(record: dict) -> tuple[str, str, int]:
@@ -103,6 +122,21 @@ def is_grammar(record: dict) -> bool:
 def is_realistic(record: dict) -> bool:
     """A realistic task as the paper built it: not simplified, not a grammar task, hits at their original positions."""
     return not is_simplified(record) and not is_diagnostic(record) and not is_grammar(record)
+
+
+def is_position_controlled(record: dict) -> bool:
+    """A realistic task or its random-position copy: the tasks of the headline."""
+    return is_realistic(record) or (is_diagnostic(record) and not is_simplified(record) and not is_grammar(record))
+
+
+def is_ablation_model(record: dict) -> bool:
+    """A model variant with overrides (basset_k8, basset_exp, basset_bn): it counts only where it is the subject."""
+    return bool(record["cell"].get("overrides"))
+
+
+def is_headline_model(record: dict) -> bool:
+    """A registered architecture as registered (no overrides): the models of rankings."""
+    return not is_ablation_model(record)
 
 
 def main_records(records: list[dict]) -> list[dict]:
@@ -179,127 +213,107 @@ def display_config(record: dict) -> str:
     return config
 
 
-def unit_table(records: list[dict], view: tuple = HEADLINE) -> dict[str, dict[tuple, dict[int, float]]]:
-    """config -> model unit (task, model, seed) -> dataset row -> per-sequence auPRC, under `view`.
+def flat_rows(record: dict, projection: str = "observed") -> set[int]:
+    """Dataset rows whose map the record names as flat under `projection` (empty when the record does not say)."""
+    positions = (record.get("flat_maps") or {}).get(projection) or []
+    rows = record.get("rows") or []
+    return {int(rows[i]) for i in positions if 0 <= int(i) < len(rows)}
+
+
+def random_controls(records: list[dict]) -> dict[tuple, dict]:
+    """Model unit (task, model, seed) -> its ok `random` control record."""
+    return {group_key(r): r for r in sorted(ok_records(records), key=lambda r: r.get("_path", ""))
+            if r["cell"]["config"] == RANDOM_CONTROL}
+
+
+def sequence_values(record: dict, view: tuple = HEADLINE, controls: dict | None = None) -> dict[int, float]:
+    """Dataset row -> per-sequence value under `view`, with flat maps scored as the random control (module docstring).
+
+    controls: `random_controls` of the records (a flat map keeps its tie score when its model has none).
+    """
+    projection, truth, scoring = view
+    values = per_sequence(record, truth, scoring, projection=projection)
+    flat = flat_rows(record, projection) & set(values)
+    control = (controls or {}).get(group_key(record))
+    if flat and control is not None:
+        stand_in = per_sequence(control, truth, scoring, projection=projection)
+        values.update({row: stand_in[row] for row in flat if row in stand_in})
+    return values
+
+
+def drop_aliases(records: list[dict]) -> list[dict]:
+    """`records` without those of an aliased method (`ALIASES`) whose target has a record of the same model and config:
+    the two hold the same array, so a per-cell table would list it twice."""
+    have = {(group_key(r), r["cell"]["config"]) for r in records}
+    out = []
+    for r in records:
+        alias = ALIASES.get(r["cell"]["method"])
+        if alias and (group_key(r), display_config(r)) in have:
+            continue
+        out.append(r)
+    return out
+
+
+def unit_table(records: list[dict], view: tuple = HEADLINE, controls: dict | None = None) -> dict[str, dict[tuple, dict[int, float]]]:
+    """config -> model unit (task, model, seed) -> dataset row -> per-sequence value, under `view` (`sequence_values`).
 
     ``view`` = (projection, truth, scoring). A record without that projection
     adds nothing. When an aliased method and the method it equals both give a
-    value for one unit, the method's own record wins.
+    value for one unit, the method's own record wins. controls: default `random_controls(records)`.
     """
-    projection, truth, scoring = view
+    controls = random_controls(records) if controls is None else controls
     out: dict[str, dict[tuple, dict[int, float]]] = defaultdict(dict)
     for record in sorted(records, key=lambda r: (r["cell"]["method"] in ALIASES, r.get("_path", ""), r["cell"]["id"])):
-        values = per_sequence(record, truth, scoring, projection=projection)
+        values = sequence_values(record, view, controls)
         if not values:
             continue
         out[display_config(record)].setdefault(group_key(record), values)
     return dict(out)
 
 
-def unit_arrays(by_unit: dict[tuple, dict[int, float]]) -> list[np.ndarray]:
-    """Per unit (sorted), its per-sequence values as an array."""
-    return [np.array([v[r] for r in sorted(v)], dtype=np.float64) for _, v in sorted(by_unit.items())]
-
-
-def paired_unit_differences(a: dict[tuple, dict[int, float]], b: dict[tuple, dict[int, float]]) -> dict[tuple, np.ndarray]:
-    """Per unit present in both, the per-sequence differences a - b on their shared rows (finite only)."""
+def paired_values(a: dict[tuple, dict[int, float]], b: dict[tuple, dict[int, float]]) -> dict[tuple, dict[int, float]]:
+    """Per unit present in both, row -> a - b on the rows both scored (finite only)."""
     out = {}
     for unit in sorted(set(a) & set(b)):
-        rows = sorted(set(a[unit]) & set(b[unit]))
-        d = np.array([a[unit][r] - b[unit][r] for r in rows], dtype=np.float64)
-        out[unit] = d[np.isfinite(d)]
+        d = {r: a[unit][r] - b[unit][r] for r in sorted(set(a[unit]) & set(b[unit]))}
+        out[unit] = {r: v for r, v in d.items() if np.isfinite(v)}
     return out
 
 
-def comparable_ranks(table: dict[str, dict[tuple, dict[int, float]]]) -> dict[str, dict]:
-    """Mean rank of each config over the models every fully-covered config shares.
-
-    Ranks (1 = best unit-mean auPRC, ties averaged) are computed within each
-    shared unit among the configs present in all of them, so every rank in
-    the table is over the same set of rows and models. The shared units are
-    those of the configs with the widest coverage; a config missing from some
-    of them gets no rank (``rank`` NaN, ``missing`` = how many).
-    Returns config -> {"rank", "n_shared", "missing"}.
-    """
-    from scipy.stats import rankdata  # noqa: PLC0415
-
-    means = {c: {u: float(np.nanmean(list(v.values()))) if any(np.isfinite(list(v.values()))) else np.nan
-                 for u, v in units.items()} for c, units in table.items()}
-    if not means:
-        return {}
-    widest = max(len(m) for m in means.values())
-    core = [c for c, m in means.items() if len(m) == widest]
-    shared = sorted(set.intersection(*(set(means[c]) for c in core)))
-    ranked = sorted(c for c in means if set(shared) <= set(means[c]))
-    ranks = defaultdict(list)
-    for unit in shared:
-        vals = [means[c][unit] for c in ranked]
-        finite = [i for i, v in enumerate(vals) if np.isfinite(v)]
-        got = rankdata([-vals[i] for i in finite], method="average")
-        for i, rank in zip(finite, got):
-            ranks[ranked[i]].append(float(rank))
+def unit_means(by_unit: dict[tuple, dict[int, float]]) -> dict[tuple, float]:
+    """Per unit, the mean of its finite per-sequence values (NaN when it has none)."""
     out = {}
-    for c in sorted(means):
-        missing = len([u for u in shared if u not in means[c]])
-        out[c] = {"rank": float(np.mean(ranks[c])) if ranks.get(c) else float("nan"), "n_shared": len(shared), "missing": missing}
+    for unit, values in sorted(by_unit.items()):
+        got = [v for v in values.values() if np.isfinite(v)]
+        out[unit] = float(np.mean(got)) if got else float("nan")
     return out
 
 
-def ranking(records: list[dict], kind: str = "keras", view: tuple = HEADLINE, scope=is_realistic, n_boot: int = 1000,
-            default_threshold: float = FIDELITY_THRESHOLD) -> list[dict]:
-    """One ranking table: main-grid configs on models of `kind` in `scope`, gated, under `view`.
+def crossed_design(arms: dict[str, dict[tuple, dict[int, float]]], signs: dict[str, float] | None = None,
+                   stratum=None) -> tuple[list[crossed.Unit], dict[str, float]]:
+    """`benchmark.analysis.crossed` units and group signs of a comparison, weighting tasks equally.
 
-    Returns rows sorted by auPRC (desc), each: config, auprc (mean over models
-    of each model's mean per-sequence auPRC), ci_low, ci_high (hierarchical
-    bootstrap: models, then sequences), n_units, rank / n_shared / missing
-    (`comparable_ranks`), margin (model-level comparison with centre_prior,
-    `stats.compare_paired`, None without centre_prior cells), auroc,
-    auprc_pos, auprc_used (means over models, same projection), per_1000
-    (median seconds per 1,000 sequences), failed (failed main cells).
+    arms: arm name -> unit key (task, model, seed) -> row -> value (one arm: a mean; two arms a and b:
+    a − b). signs: arm -> sign (default +1 for the first arm, −1 for a second). stratum: unit key ->
+    resampling stratum (default: the task). Only tasks every arm has count; each task's units are
+    aligned on the rows any of them scored (NaN elsewhere), so one sequence draw per task serves every
+    unit of both arms. The estimate is the mean over tasks of each task's (arm-signed) mean over units.
     """
-    kept, _ = analysis_records(records, default_threshold)
-    chosen = [r for r in kept if r["cell"]["kind"] == kind and scope(r)]
-    table = unit_table(chosen, view)
-    ranks = comparable_ranks(table)
-    control = table.get("centre_prior-none")
-    projection, truth, scoring = view
-    by_config: dict[str, list[dict]] = defaultdict(list)
-    for r in chosen:
-        by_config[display_config(r)].append(r)
-    failed = defaultdict(int)
-    for r in records:
-        if r["status"] == "failed" and "main" in r.get("tags", ["main"]) and r["cell"]["kind"] == kind and scope(r):
-            failed[display_config(r)] += 1
-    rows = []
-    for config in sorted(set(table) | set(failed)):
-        units = table.get(config, {})
-        est, low, high = stats.hierarchical_ci(unit_arrays(units), n_boot=n_boot, seed=0)
-        margin = None
-        if control is not None and config != "centre_prior-none" and units:
-            diffs = paired_unit_differences(units, control)
-            margin = stats.compare_paired(list(diffs.values()), n_boot=n_boot, seed=0)
-        members = [r for r in by_config.get(config, []) if metrics_of(r, projection) is not None]
-        runtimes = [r["runtime"]["per_1000_sequences"] for r in members if (r.get("runtime") or {}).get("per_1000_sequences") is not None]
-        rows.append({
-            "config": config, "auprc": est, "ci_low": low, "ci_high": high, "n_units": len(units),
-            **{k: ranks.get(config, {}).get(k, float("nan")) for k in ("rank", "n_shared", "missing")},
-            "margin": margin,
-            "auroc": _mean([value(r, truth, scoring, "auroc_mean", projection) for r in members]),
-            "auprc_pos": _mean([value(r, truth, "pos", projection=projection) for r in members]),
-            "auprc_used": _mean([value(r, "used_hits", scoring, projection=projection) for r in members]),
-            "per_1000": float(np.median(runtimes)) if runtimes else float("nan"),
-            "failed": failed.get(config, 0),
-        })
-    return sorted(rows, key=lambda row: (-nan_low(row["auprc"]), row["config"]))
-
-
-def _mean(values: list[float]) -> float:
-    values = [v for v in values if np.isfinite(v)]
-    return float(np.mean(values)) if values else float("nan")
-
-
-def nan_low(x: float) -> float:
-    return x if np.isfinite(x) else -np.inf
+    signs = signs or {name: (1.0 if i == 0 else -1.0) for i, name in enumerate(arms)}
+    tasks = sorted(set.intersection(*({key[0] for key in by_unit} for by_unit in arms.values()))) if arms else []
+    rows = {t: sorted({r for by_unit in arms.values() for key, v in by_unit.items() if key[0] == t for r in v}) for t in tasks}
+    units, group_signs = [], {}
+    for arm, by_unit in arms.items():
+        for key, values in sorted(by_unit.items()):
+            task = key[0]
+            if task not in rows:
+                continue
+            vector = np.array([values.get(r, np.nan) for r in rows[task]], dtype=np.float64)
+            group = f"{arm}|{task}"
+            group_signs[group] = signs[arm] / len(tasks)
+            label = "-".join(str(k) for k in key[:2]) + (f"-s{key[2]}" if len(key) > 2 else "")
+            units.append(crossed.Unit(label, ((task, 1.0, vector),), group, str(stratum(key) if stratum else task)))
+    return units, group_signs
 
 
 def find(records: list[dict], **coords) -> list[dict]:
@@ -312,63 +326,8 @@ def find(records: list[dict], **coords) -> list[dict]:
     return out
 
 
-def fidelity_rows(records: list[dict]) -> list[dict]:
-    """One row per (task, model, seed): model key, kernel width, test auROC/auPRC, share of hits used."""
-    rows = {}
-    for record in ok_records(records):
-        key = group_key(record)
-        if key in rows:
-            continue
-        model = record.get("model") or {}
-        used = model.get("used_hits") or {}
-        fid = model.get("fidelity") or {}
-        rows[key] = {
-            "task": key[0], "model": key[1], "seed": key[2], "arch": model.get("arch"),
-            "kernel": model.get("first_kernel_width"), "auroc": fid.get("test_auroc"), "auprc": fid.get("test_auprc"),
-            "hits_used": used.get("n_used"), "hits": used.get("n_hits"), "key": model.get("key"),
-            "used_by_fraction": used.get("n_used_by_fraction") or {}, "shared": used.get("n_hits_in_shared_blocks"),
-        }
-    return [rows[k] for k in sorted(rows)]
 
 
-def extra_truths(records: list[dict]) -> list[str]:
-    """The "used hits" ground truths at other thresholds present in the records (``used_hits@<fraction>``), sorted."""
-    found = set()
-    for record in ok_records(records):
-        found |= {k for k in (record.get("metrics") or {}) if k.startswith("used_hits@")}
-    return sorted(found, key=lambda k: float(k.split("@")[1]))
-
-
-def dataset_rows(records: list[dict]) -> list[dict]:
-    """One row per task: hash, source, length, eval size, prevalence, motif set."""
-    rows = {}
-    for record in ok_records(records):
-        task = record["cell"]["task"]
-        data = record.get("dataset") or {}
-        all_hits = record["metrics"]["all_hits"]
-        rows.setdefault(task, {
-            "task": task, "source": data.get("source"), "hash": data.get("hash"), "length": data.get("length"),
-            "n_sequences": data.get("n_sequences"), "n_eval": len(record.get("rows", [])),
-            "prevalence": all_hits.get("prevalence"), "motifs": data.get("motif_set") or [],
-        })
-    return [rows[k] for k in sorted(rows)]
-
-
-def sanity_rows(records: list[dict]) -> list[dict]:
-    """Per config (main grid): mean auPRC trained vs weight-randomised model on the sanity sequences, Spearman."""
-    by_config: dict[str, list[dict]] = defaultdict(list)
-    for record in main_records(records):
-        sanity = record.get("sanity") or {}
-        if sanity.get("status") == "ok":
-            by_config[record["cell"]["config"]].append(sanity)
-    rows = []
-    for config in sorted(by_config):
-        items = by_config[config]
-        rows.append({
-            "config": config,
-            "trained": _mean([s["auprc_trained"] for s in items if s.get("auprc_trained") is not None]),
-            "randomized": _mean([s["auprc_randomized"] for s in items if s.get("auprc_randomized") is not None]),
-            "spearman": _mean([s["spearman"] for s in items if s.get("spearman") is not None]),
-            "n_cells": len(items),
-        })
-    return rows
+def nan_low(x: float) -> float:
+    """x, or -inf for NaN (sort keys)."""
+    return x if np.isfinite(x) else -np.inf

@@ -1,29 +1,25 @@
 """The main page's sections: the answer first (ranking with CIs, findings, position control), a screen each.
 
 Each function maps records (or computed rows) to markdown lines. Numbers come
-from `benchmark.analysis.tables` (rankings over models, gated) and `benchmark.analysis.findings`
-(model-level tests); nothing here computes statistics of its own. The README's
-headline block (`readme_block`) is rendered from the same rows, so no sentence
-there states a finding the board does not show.
+from `benchmark.analysis.ranking` (rankings over models and sequences, gated)
+and `benchmark.analysis.findings` (verdicts in the paper's scope); nothing here
+computes statistics of its own. The README's headline block (`readme_block`)
+is rendered from the same rows, so no sentence there states a finding the
+board does not show.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from benchmark.analysis import findings, tables
+from benchmark.analysis import findings, inventory, paper, ranking, tables
 from benchmark.board.sections import f3, fp, md_table
 
-CONTROL_NOTES = {
-    "random-none": "control: floor",
-    "centre_prior-none": "control: position only",
-    "pwm_scan-none": "control: the task's motifs, no model",
-    "smoothed_grad_x_input-none": "control: smoothing",
-}
+CONTROL_NOTES = {config: f"control: {what}" for config, what in tables.CONTROL_CONFIGS.items()}
 SHORT_VERDICT = (
-    ("reproduced", "reproduced"), ("opposite", "opposite"), ("not contradicted", "not contradicted"),
-    ("not significant", "n.s."), ("not reproduced", "not reproduced"), ("inconclusive", "inconclusive"),
-    ("no model-level test", "too few models"), ("not measured", "not measured"),
+    ("reproduced", "reproduced"), ("opposite", "opposite"), ("not significant", "n.s."),
+    ("not reproduced", "not reproduced"), ("inconclusive", "inconclusive"), ("too few", "too few models"),
+    ("not measured", "not measured"),
 )
 
 
@@ -39,32 +35,65 @@ def _label(config: str) -> str:
     return f"{config} ({note})" if note else config
 
 
-def _margin_text(margin: dict | None) -> tuple[str, str]:
-    if not margin or not np.isfinite(margin.get("effect", np.nan)):
-        return "–", "–"
-    return (f"{margin['effect']:+.3f} [{margin['ci_low']:+.3f}, {margin['ci_high']:+.3f}]",
-            f"{margin['above']}/{margin['n_units']}")
+def _ci(result: dict | None, digits: int = 3) -> str:
+    if not result or not np.isfinite(result.get("effect", np.nan)):
+        return "–"
+    return f"{result['effect']:+.{digits}f} [{result['ci_low']:+.{digits}f}, {result['ci_high']:+.{digits}f}]"
 
 
-def ranking_table(rows: list[dict], with_runtime: bool = True, saliency: bool = False) -> str:
-    """Markdown of `tables.ranking` rows; with `saliency`, grad_x_input's row is labelled as what it is under max |.|."""
+def task_order(tasks) -> list[str]:
+    """Realistic tasks first, each followed by nothing else; then their random-position copies in the same order."""
+    return sorted(tasks, key=lambda t: ("randompos" in t, t.replace("_randompos", "")))
+
+
+def main_scope(records: list[dict]):
+    """(scope predicate, label) of the main ranking: the realistic tasks and their random-position copies, the
+    realistic tasks alone when there is no copy, or every task when there is no realistic task (e.g. smoke)."""
+    ok = tables.ok_records(records)
+    if any(tables.is_realistic(r) for r in ok):
+        if any(tables.is_diagnostic(r) for r in ok):
+            return tables.is_position_controlled, "the realistic tasks and their random-position copies"
+        return tables.is_realistic, "the realistic tasks"
+    return (lambda r: True), "every task (these results hold no realistic task)"
+
+
+def ranking_table(rows: list[dict], tasks: list[str], with_runtime: bool = True, saliency: bool = False) -> str:
+    """Markdown of ranking rows: overall auPRC with its CI, one column per task, models, runtime."""
     body = []
     for i, r in enumerate(rows):
-        rank = f3(r["rank"], 1) if np.isfinite(r["rank"]) else (f"– (missing in {r['missing']})" if r["missing"] else "–")
-        margin, above = _margin_text(r["margin"])
         name = _label(r["config"])
         if saliency and r["config"].startswith("grad_x_input-none"):
             name += " (= saliency: the gradient under max |.|)"
-        line = [i + 1, name, f"{f3(r['auprc'])} [{f3(r['ci_low'])}, {f3(r['ci_high'])}]", r["n_units"], rank,
-                margin, above, f3(r["auroc"])]
+        line = [i + 1, name, f"{f3(r['auprc'])} [{f3(r['ci_low'])}, {f3(r['ci_high'])}]",
+                *(f3(r["by_task"].get(t)) for t in tasks), r["n_units"]]
         if with_runtime:
             line += [f3(r["per_1000"], 1), r["failed"] or ""]
         body.append(line)
-    headers = ["#", "method-reference-params", "auPRC [95% CI]", "models", "mean rank", "margin over centre_prior [95% CI]",
-               "models above centre_prior", "auROC"]
+    headers = ["#", "method-reference-params", "auPRC, mean over tasks [95% CI]", *tasks, "models"]
     if with_runtime:
         headers += ["s/1k seqs", "failed cells"]
     return md_table(body, headers)
+
+
+def _split(rows: list[dict]) -> tuple[list[dict], list[dict]]:
+    methods = [r for r in rows if r["config"] not in tables.CONTROL_CONFIGS]
+    return methods, [r for r in rows if r["config"] in tables.CONTROL_CONFIGS]
+
+
+def order_sentence(rows: list[dict], tasks: list[str]) -> str:
+    """The one sentence above the table: what the order is and why position cannot carry it."""
+    prior = next((r for r in rows if r["config"] == "centre_prior-none"), None)
+    copies = [t for t in tasks if "randompos" in t]
+    if not copies:
+        return ("Rows are ordered by the mean over tasks of each task's mean per-sequence auPRC over models; these results "
+                "hold no random-position copy of a task, so part of a row's score may be where motifs usually sit.")
+    got = ", ".join(f"{f3(prior['by_task'].get(t))} on {t}" for t in tasks) if prior else ""
+    share = "half of them are" if 2 * len(copies) == len(tasks) else f"{len(copies)} of them {'is a' if len(copies) == 1 else 'are'}"
+    return (f"Rows are ordered by the mean over {len(tasks)} tasks ({', '.join(tasks)}; each weighted equally) of each "
+            f"task's mean per-sequence auPRC over models: {share} random-position "
+            f"cop{'y' if len(copies) == 1 and 2 * len(copies) != len(tasks) else 'ies'}, whose motifs sit anywhere, so "
+            "knowing where motifs usually are cannot carry a row" +
+            (f" (`centre_prior`, which knows only the distance to the centre, scores {got})." if got else "."))
 
 
 def floor_sentence(rows: list[dict], records: list[dict]) -> str:
@@ -80,30 +109,41 @@ def floor_sentence(rows: list[dict], records: list[dict]) -> str:
             "scorer's mean per-sequence auPRC sits above the mean prevalence on short sequences with few motif positions.")
 
 
-def main_scope(records: list[dict]):
-    """(scope predicate, label) of the main ranking: the realistic tasks, or every task when there is none (e.g. smoke)."""
-    if any(tables.is_realistic(r) for r in tables.ok_records(records)):
-        return tables.is_realistic, "the realistic tasks"
-    return (lambda r: True), "every task (these results hold no realistic task)"
+def flat_sentence(records: list[dict], configs: set[str]) -> str:
+    """Which rows returned flat maps, on how many models ("" when the results do not count them)."""
+    if not any("flat_maps" in r for r in tables.ok_records(records)):
+        return ("Flat maps (all zero or constant) are not counted in these result files; the next run counts them and "
+                "scores each as the `random` control scores that sequence.")
+    counts = {c: v for c, v in inventory.flat_counts(records).items() if c in configs}
+    if not counts:
+        return "No ranked row returned a flat map (all zero or constant) on any model."
+    listed = "; ".join(f"{c}: flat on {v['models']} of {v['of']} models ({v['maps']} of {v['of_maps']} maps)"
+                       for c, v in sorted(counts.items()))
+    return ("Flat maps (all zero or constant; each is scored as the `random` control scores that sequence on that model, "
+            f"since a map that ranks nothing is a random ranking's equal): {listed}.")
 
 
 def ranking_section(records: list[dict], pages: dict[str, str], n_boot: int = 1000) -> list[str]:
     scope, label = main_scope(records)
-    rows = tables.ranking(records, "keras", tables.HEADLINE, scope, n_boot)
-    gkm = tables.ranking(records, "gkmsvm", tables.HEADLINE, scope, n_boot)
+    rows = ranking.ranking(records, "keras", tables.HEADLINE, scope, n_boot)
+    gkm = ranking.ranking(records, "gkmsvm", tables.HEADLINE, scope, n_boot)
     if not rows and not gkm:
         return []
-    out = ["## Which method to trust: overall ranking", "",
-           f"CNNs on {label}, models that pass the fidelity gate. auPRC = mean over models (task × architecture × "
-           "seed) of each model's mean per-sequence auPRC, observed-base projection (the paper's), |score|, all hits; 95% CI "
-           "from a hierarchical bootstrap (models, then sequences within each). Mean rank: within each model, over the models "
-           "every ranked row shares. Margin over centre_prior: mean over models of the per-sequence paired difference with a "
-           "scorer that knows only the distance to the sequence centre. `gradient` is not a separate row: it returns "
-           f"grad × input's array; saliency is that array under max |.| over bases ([other views]({pages['views']})).", "",
-           ranking_table(rows), "", floor_sentence(rows, records), ""]
+    tasks = task_order({t for r in rows + gkm for t in r["by_task"]})
+    methods, controls = _split(rows)
+    out = ["## Which method to trust: overall ranking", "", order_sentence(rows, tasks), "",
+           f"CNNs of the registered architectures on {label}, models that pass the fidelity gate (ablation variants count "
+           "only in the findings about them). Per task: mean over models of each model's mean per-sequence auPRC, "
+           "observed-base projection (the paper's), |score|, all hits. 95% CI over new models and new sequences: every model "
+           "of a task is scored on the same random sample of its test positives, so models and sequences are resampled as "
+           "crossed factors. `gradient` is not a separate row: it returns grad × input's array; saliency is that array "
+           f"under max |.| over bases ([other views]({pages['views']})).", "",
+           ranking_table(methods, tasks), "", "Controls (no attribution of the model, or a smoothed one):", "",
+           ranking_table(controls, tasks), "", floor_sentence(rows, records), "",
+           flat_sentence(records, {r["config"] for r in rows}), ""]
     if gkm:
         out += ["gkm-SVM models, ranked in their own table (other methods cannot explain them):", "",
-                ranking_table(gkm, with_runtime=True), ""]
+                ranking_table(gkm, tasks, with_runtime=True), ""]
     return out
 
 
@@ -132,29 +172,48 @@ def implementation_sentence(gap: dict | None) -> str:
                 "rank correlation to compute."))
 
 
+def paper_effects(row: dict) -> str:
+    """The paper's effect per architecture ("Basset +0.079 / Beluga +0.173"), with its caveat."""
+    published = row.get("paper")
+    if not published:
+        return "– (qualitative)" if row["name"].startswith(("F1b", "F1c")) else "–"
+    text = " / ".join(f"{arch.capitalize()} {v:+.3f}" for arch, v in published["by_arch"].items())
+    return text + (f" ({published['note']})" if published.get("note") else "")
+
+
+def arch_effect(result: dict, arch: str) -> str:
+    got = (result.get("per_arch") or {}).get(arch)
+    return f"{got['effect']:+.3f}" if got and np.isfinite(got.get("effect", np.nan)) else "–"
+
+
+def _models(result: dict) -> str:
+    if result.get("n_by_arm"):
+        return " vs ".join(str(n) for n in result["n_by_arm"].values())
+    return str(result.get("n_units", 0)) if result.get("n_units") else "–"
+
+
 def findings_section(rows: list[dict], pages: dict[str, str], gap: dict | None = None) -> list[str]:
-    paper = findings.view_key(findings.VIEWS[0])
+    view = findings.view_key(findings.VIEWS[0])
     body = []
     for row in rows:
-        res = row["views"][paper]
-        effect = f"{res['effect']:+.3f} [{res['ci_low']:+.3f}, {res['ci_high']:+.3f}]" if np.isfinite(res.get("effect", np.nan)) else "–"
-        agree = f"{res['above']} / {res['below']} of {res['n_units']}" if res.get("n_units") else "–"
-        if "n_a" in res:
-            agree = f"{res['n_a']} simplified vs {res['n_b']} realistic models"
+        res = row["views"][view]
         others = "; ".join(f"{short}: {short_verdict(row['views'][findings.view_key(v)]['verdict'])}"
                            for v, short in zip(findings.VIEWS[1:], ("pos.", "used", "max |.|")))
-        body.append([row["name"], row["claim"], effect, agree, fp(res.get("p_value")), res["verdict"], others])
-    return ["## The paper's findings, tested across models", "",
-            "Unit: the trained model (task × architecture × seed) unless the row's scope says otherwise. Effect: mean over "
-            "models of the per-model mean auPRC difference a − b (observed base, |score|, all hits) with a hierarchical-"
-            "bootstrap 95% CI; models a>b / a<b; p: two-sided Wilcoxon signed-rank over the per-model differences "
-            f"(model level; none below 6 models). Verdict at p < {findings.ALPHA}; 'close' means the CI lies within "
-            f"±{findings.CLOSE}; 'fragile' means the result is not significant once one of its models is left out (so "
-            "with 6 models always): shown, but not a firm verdict. The last column gives the verdict under the other "
-            "views. Per-model differences, "
-            f"sequence-level tests (Holm-corrected) and every view: [findings in detail]({pages['findings']}).", "",
-            md_table(body, ["id", "finding (paper): a vs b", "effect a − b [95% CI]", "models a>b / a<b",
-                            "p (model level)", "verdict", "other views"]), "",
+        body.append([row["name"], row["claim"], paper_effects(row), *(arch_effect(res, a) for a in paper.ARCHS),
+                     _ci(res), _models(res), res["verdict"], res.get("against_paper", "–"), others])
+    margin = findings.MARGIN
+    return ["## The paper's findings, tested in its scope", "",
+            "Each finding is tested where the paper made it: Basset (first kernel 19) and Beluga (8), as registered, on the "
+            "realistic tasks, observed base, |score|, all hits; the ablation variants count only in F1b. Effect: a − b, the "
+            "mean over tasks of the mean over models, with a 95% CI over new models and new sequences (models and each "
+            "task's shared sequences resampled as crossed factors); beside it the paper's published effect and each "
+            f"architecture's own. Verdicts: 'beats' claims need the CI to exclude 0; 'at or above' and 'competitive' claims "
+            f"are non-inferiority with margin {margin} auPRC (the CI must lie above −{margin}); 'close' claims need the CI "
+            f"inside ±{margin}. A firm verdict that one model can overturn is marked fragile. Every view, each "
+            f"architecture's CI and the per-model tests: [findings in detail]({pages['findings']}).", "",
+            md_table(body, ["id", "finding (paper): a vs b", "paper's effect", *(f"{a.capitalize()}" for a in paper.ARCHS),
+                            "effect a − b [95% CI]", "models", "verdict", "CI excludes the paper's effect",
+                            "other views"]), "",
             *([implementation_sentence(gap), ""] if gap else []),
             "Whether a verdict depends on which seeds were trained: `make replicate` trains seeds 3-5 and counts each "
             "verdict over the 20 three-seed draws of seeds 0-5 (`python -m benchmark.analysis.draws`), last written to "
@@ -163,107 +222,49 @@ def findings_section(rows: list[dict], pages: dict[str, str], gap: dict | None =
 
 def position_section(records: list[dict], pages: dict[str, str], n_boot: int = 300) -> list[str]:
     kept, _ = tables.analysis_records(records)
-    keras = [r for r in kept if r["cell"]["kind"] == "keras"]
-    if any(not tables.is_simplified(r) for r in keras):  # the simplified task places motifs at random already
-        keras = [r for r in keras if not tables.is_simplified(r)]
-    tasks = sorted({r["cell"]["task"] for r in keras}, key=lambda t: (t.replace("_randompos", ""), t))
+    keras = [r for r in kept if r["cell"]["kind"] == "keras" and tables.is_headline_model(r) and not tables.is_simplified(r)]
+    tasks = task_order({r["cell"]["task"] for r in keras})
     head = ["## Position control", "",
             "Real motifs sit near peak summits and the realistic simulation pastes them back where they were, so a scorer that "
-            "knows only each position's distance to the centre (`centre_prior`, no model) is strong. A method's margin over it "
-            "is what the method knows beyond 'motifs are central'. Tasks named `*_randompos` paste the same hits at random "
-            "non-overlapping positions instead (a diagnostic: there the prior is worthless).", ""]
+            "knows only each position's distance to the centre (`centre_prior`, no model) is strong. Tasks named "
+            "`*_randompos` paste the same hits at random non-overlapping positions instead: there the prior is worthless. "
+            "'Prior's share' is how much of the best method's gain over `random` the prior reaches alone.", ""]
     if not any(r["cell"]["method"] == "centre_prior" for r in keras):
         return head + ["No `centre_prior` cells in these results yet; they appear after the next `make run`.", ""]
-    per_task = {t: tables.ranking(records, "keras", tables.HEADLINE, (lambda task: lambda r: r["cell"]["task"] == task)(t), n_boot)
-                for t in tasks}
     summary = []
     for t in tasks:
-        rows = {r["config"]: r for r in per_task[t]}
+        rows = {r["config"]: r for r in ranking.ranking(records, "keras", tables.HEADLINE,
+                                                        (lambda task: lambda r: r["cell"]["task"] == task)(t), n_boot)}
         prior, rnd = rows.get("centre_prior-none"), rows.get("random-none")
-        methods = [r for c, r in rows.items() if c not in CONTROL_NOTES and r["margin"]]
+        methods = [r for c, r in rows.items() if c not in tables.CONTROL_CONFIGS and r["margin"]]
         beat_all = sum(1 for r in methods if r["margin"]["n_units"] and r["margin"]["above"] == r["margin"]["n_units"])
         best = max(methods, key=lambda r: tables.nan_low(r["auprc"]), default=None)
-        summary.append([t, prior["n_units"] if prior else "–", f3(prior["auprc"]) if prior else "–", f3(rnd["auprc"]) if rnd else "–",
-                        f"{best['config']} {f3(best['auprc'])}" if best else "–", f"{beat_all}/{len(methods)}"])
-    configs = sorted({c for t in tasks for c in (r["config"] for r in per_task[t])} - {"centre_prior-none"})
-    body = []
-    for c in configs:
-        line = [_label(c)]
-        for t in tasks:
-            row = next((r for r in per_task[t] if r["config"] == c), None)
-            m = row["margin"] if row else None
-            line.append(f"{m['effect']:+.3f} ({m['above']}/{m['n_units']})" if m and np.isfinite(m["effect"]) else "–")
-        body.append(line)
+        share = "–"
+        if best and prior and rnd and best["auprc"] > rnd["auprc"]:
+            share = f"{(prior['auprc'] - rnd['auprc']) / (best['auprc'] - rnd['auprc']):.0%}"
+        summary.append([t, prior["n_units"] if prior else "–", f3(prior["auprc"]) if prior else "–",
+                        f3(rnd["auprc"]) if rnd else "–", f"{best['config']} {f3(best['auprc'])}" if best else "–", share,
+                        f"{beat_all}/{len(methods)}"])
     return head + [md_table(summary, ["task", "models", "centre_prior auPRC", "random auPRC", "best method (auPRC)",
-                                      "methods above centre_prior on every model"]), "",
-                   "Each method's margin over centre_prior per task (mean auPRC difference over models; models above / models):", "",
-                   md_table(body, ["method-reference-params"] + tasks), ""]
-
-
-def views_page(records: list[dict], n_boot: int = 500) -> list[str]:
-    """The ranking under every other view, and on the simplified task (a linked page)."""
-    out = ["# Rankings under other views", "",
-           "Same rows, models and statistics as the main ranking, one change each. Under max |.| over bases, grad_x_input's "
-           "row *is* saliency (the `gradient` method returns the same array). Files written before both projections were "
-           "stored hold only the projection the method declared (then: max |.| for `gradient`, observed base for the rest), "
-           "so a view may miss rows until the next run.", ""]
-    scope, scope_label = main_scope(records)
-    for view, label in findings.VIEW_LABELS.items():
-        if view == tables.HEADLINE:
-            continue
-        rows = tables.ranking(records, "keras", view, scope, n_boot)
-        table = ranking_table(rows, with_runtime=False, saliency=view[0] == "max_abs") if rows else "No cells."
-        out += [f"## {label} (CNNs, {scope_label})", "", table, ""]
-    for truth in tables.extra_truths(records):
-        rows = tables.ranking(records, "keras", ("observed", truth, "abs"), scope, n_boot)
-        out += [f"## |score|, used hits at threshold {truth.split('@')[1]} (CNNs, {scope_label})", "",
-                ranking_table(rows, with_runtime=False) if rows else "No cells.", ""]
-    simple = tables.ranking(records, "keras", tables.HEADLINE, tables.is_simplified, n_boot)
-    if simple:
-        out += ["## Simplified task (CNNs; observed base, |score|, all hits)", "", ranking_table(simple, with_runtime=False), ""]
-    return out
-
-
-def findings_page(rows: list[dict]) -> list[str]:
-    """Every finding under every view, with per-model differences and sequence-level tests (a linked page)."""
-    out = ["# The paper's findings in detail", "",
-           "Per finding and view: the model-level result (effect, hierarchical-bootstrap CI, models a>b / a<b, Wilcoxon p "
-           "over models, verdict), then each model's mean difference with a **sequence-level** Wilcoxon p within that model "
-           "and its Holm-adjusted value (Holm over every per-model test of every finding in the same view). Sequence-level "
-           "p-values treat one model's sequences as independent draws; they do not speak for other trainings.", ""]
-    for row in rows:
-        out += [f"## {row['name']}: {row['claim']}", "", f"a = {row['a']}; b = {row['b']}; scope: {row['scope']}; "
-                f"expected: {row['expect']}.", ""]
-        summary = []
-        for view, label in findings.VIEW_LABELS.items():
-            res = row["views"][findings.view_key(view)]
-            summary.append([label, f3(res.get("effect")), f"[{f3(res.get('ci_low'))}, {f3(res.get('ci_high'))}]",
-                            f"{res.get('above', 0)} / {res.get('below', 0)} of {res.get('n_units', 0)}", fp(res.get("p_value")),
-                            res["verdict"]])
-        out += [md_table(summary, ["view", "effect", "95% CI", "models a>b / a<b", "p (model level)", "verdict"]), ""]
-        units = row["views"][findings.view_key(findings.VIEWS[0])].get("per_unit") or []
-        if units:
-            body = [[u["unit"], f"{u['mean']:+.3f}" if np.isfinite(u["mean"]) else "–", u["n"], fp(u["p_sequence"]),
-                     fp(u.get("p_holm"))] for u in units]
-            out += ["Per model (|score|, all hits, observed base):", "",
-                    md_table(body, ["model", "mean a − b", "sequences", "p (sequence level)", "p Holm"]), ""]
-    return out
+                                      "prior's share of the best gain", "methods above centre_prior on every model"]), ""]
 
 
 def readme_block(records: list[dict], finding_rows: list[dict], top: int = 12, n_boot: int = 1000) -> list[str]:
     """The README's headline: the top of the main ranking and one line per finding, from the board's own rows."""
-    rows = tables.ranking(records, "keras", tables.HEADLINE, main_scope(records)[0], n_boot)
+    scope, label = main_scope(records)
+    rows, _ = _split(ranking.ranking(records, "keras", tables.HEADLINE, scope, n_boot))
     if not rows:
         return ["No results yet: run `make run`."]
-    body = [[i + 1, _label(r["config"]), f"{f3(r['auprc'])} [{f3(r['ci_low'])}, {f3(r['ci_high'])}]",
-             f3(r["rank"], 1), _margin_text(r["margin"])[0]] for i, r in enumerate(rows[:top])]
-    paper = findings.view_key(findings.VIEWS[0])
+    tasks = task_order({t for r in rows for t in r["by_task"]})
+    body = [[i + 1, r["config"], f"{f3(r['auprc'])} [{f3(r['ci_low'])}, {f3(r['ci_high'])}]",
+             *(f3(r["by_task"].get(t)) for t in tasks)] for i, r in enumerate(rows[:top])]
+    view = findings.view_key(findings.VIEWS[0])
     by_verdict: dict[str, list[str]] = {}
     for row in finding_rows:
-        by_verdict.setdefault(short_verdict(row["views"][paper]["verdict"]), []).append(row["name"])
+        by_verdict.setdefault(short_verdict(row["views"][view]["verdict"]), []).append(row["name"])
     lines = [f"- {verdict}: {', '.join(names)}" for verdict, names in sorted(by_verdict.items())]
-    return ["CNNs on the realistic tasks (observed-base projection, |score|, all hits; mean over models with a "
-            "hierarchical-bootstrap 95% CI). Top rows of [`leaderboard.md`](leaderboard.md), which renders this block:", "",
-            md_table(body, ["#", "method-reference-params", "auPRC [95% CI]", "mean rank", "margin over centre_prior"]), "",
-            "The paper's findings, tested across trained models (verdicts in the paper's view; effects, CIs and the other "
-            "views on the board):", "", *lines]
+    return [f"CNNs on {label} (observed-base projection, |score|, all hits; 95% CI over new models and new sequences). "
+            f"{order_sentence(rows, tasks)} Top rows of [`leaderboard.md`](leaderboard.md), which renders this block:", "",
+            md_table(body, ["#", "method-reference-params", "auPRC, mean over tasks [95% CI]", *tasks]), "",
+            "The paper's findings, tested in its scope (Basset and Beluga on the realistic tasks; effects, CIs, the paper's "
+            "effect sizes and the other views on the board):", "", *lines]

@@ -27,12 +27,13 @@ import os
 import sys
 from pathlib import Path
 
-from benchmark.analysis import findings, tables
+from benchmark.analysis import findings, inventory, ranking, tables
 from benchmark.board import activation
 from benchmark.board.faithfulness import faithfulness_page
 from benchmark.board.grammar import grammar_page
 
 from benchmark.board import headline, sections
+from benchmark.board import pages as detail_pages
 from benchmark.board.sections import REPRODUCE
 from benchmark.grid.session import BOARD_RUNS
 from benchmark.analysis.trust import file_problems, grid_profile_of, missing_cells, prune, trusted_records  # noqa: F401 (re-exported)
@@ -81,11 +82,11 @@ def render_all(records: list[dict], problems: list[str] | None = None, results_l
     main += headline.findings_section(finding_rows, links, findings.implementation_gap(records))
     main += headline.position_section(records, links)
     main += ["## More", "", *[f"- [{text}]({links[name]})" for name, text in PAGES.items()], ""]
-    data = tables.dataset_rows(records)
+    data = inventory.dataset_rows(records)
     back = f"[← leaderboard]({back_link})"
     pages = {
-        "views": headline.views_page(records),
-        "findings": headline.findings_page(finding_rows),
+        "views": detail_pages.views_page(records),
+        "findings": detail_pages.findings_page(finding_rows),
         "groups": ["# Per task × model", "", *sections.per_group_section(records)[2:]],
         "ablations": ["# Ablations", "", *sections.reference_ablation_section(records, page_figures_prefix),
                       *sections.param_ablation_section(records), *sections.simplified_vs_realistic_section(records),
@@ -189,7 +190,7 @@ def _render_files(results_dir: Path, profile: str, output: Path, figures_dir: Pa
     if with_figures and tables.ok_records(records):
         from benchmark.board.figures import write_figures  # noqa: PLC0415 (matplotlib)
 
-        rows = tables.ranking(records, "keras", tables.HEADLINE, headline.main_scope(records)[0])
+        rows = ranking.ranking(records, "keras", tables.HEADLINE, headline.main_scope(records)[0])
         written += write_figures(records, rows, figures_dir)
     return written
 

@@ -12,9 +12,11 @@ from collections import Counter, defaultdict
 
 import numpy as np
 
-from benchmark.analysis import tables
+from benchmark.analysis import inventory, ranking, tables
 from benchmark.analysis.markdown import f3, fp, md_table  # noqa: F401 (re-exported for the board's modules)
 
+ALIAS_NOTE = ("`gradient` rows are not listed: the method returns grad × input's array (the gradient is its "
+              "hypothetical contribution), so its rows equal `grad_x_input`'s; saliency is that array under max |.|.")
 REPRODUCE = "make run   # = pytest benchmark/ --profile default -n 2 --dist loadgroup, then python -m benchmark.board.leaderboard"
 
 
@@ -29,8 +31,12 @@ def legend_section(data: list[dict]) -> list[str]:
         "- projection: the contribution at the observed base (the paper's) or max |.| over the four bases;",
         "- scoring `|score|` (the paper's) or `positive part` (max(score, 0));",
         "- ground truth `all hits` (every pasted motif instance of the task's motif set below, the paper's) or",
-        "  `used hits` (only the instances whose dinucleotide shuffle moves the model's logit by at least 5% of its",
-        "  positive-negative separation; positions of unused instances are left out).",
+        "  `used hits` (only the instances whose dinucleotide shuffle moves the model's logit more than shuffling 95% of",
+        "  equally long hit-free spans of the same sequences does; positions of unused instances are left out; a model",
+        "  whose positives do not score significantly above its negatives has no used-hits truth).",
+        "",
+        "Flat maps (all zero, or one value everywhere) rank no position above another; each is scored as the `random`",
+        "control scores that sequence on that model, and the board counts them per cell.",
         "",
         "The floor is the `random` control's auPRC, not the prevalence (share of eval positions inside a motif, below):",
         "a random scorer's mean per-sequence auPRC is above the mean prevalence. The motif sets:", "",
@@ -43,8 +49,10 @@ def per_group_section(records: list[dict]) -> list[str]:
     out = ["## Per task × model", "",
            "Every cell of each model (main grid and ablations). auPRC/auROC: observed-base projection (the paper's), "
            "|score|, all hits, ± SEM over sequences; `max |.|`: the same auPRC with max |.| over the four bases "
-           "('–' in files written before both projections were stored).", ""]
-    for (task, model, seed), members in tables.groups(records).items():
+           "('–' in files written before both projections were stored); flat: maps that are all zero or constant "
+           "(scored as the random control in rankings and findings; '–' in files written before they were counted). "
+           + ALIAS_NOTE, ""]
+    for (task, model, seed), members in tables.groups(tables.drop_aliases(records)).items():
         ok = [r for r in members if r["status"] == "ok"]
         prevalence = ok[0]["metrics"]["all_hits"]["prevalence"] if ok else None
         fid = (ok[0].get("model") or {}).get("fidelity", {}) if ok else {}
@@ -54,12 +62,12 @@ def per_group_section(records: list[dict]) -> list[str]:
         rows = []
         for r in sorted(members, key=lambda r: (-_safe(tables.value(r)), r["cell"]["config"])):
             if r["status"] != "ok":
-                rows.append([r["cell"]["config"], "FAILED"] + [""] * 9)
+                rows.append([r["cell"]["config"], "FAILED"] + [""] * 10)
                 continue
             m = tables.metrics_of(r, "observed")
             if m is None:  # an old file holding only the max |.| projection
                 rows.append([r["cell"]["config"], "–", "–", "–", f3(tables.value(r, projection="max_abs")), "–", "–", "–",
-                             f3(r.get("convergence_error"), 3), f3((r.get("runtime") or {}).get("per_1000_sequences"), 1),
+                             _flat(r), f3(r.get("convergence_error"), 3), f3((r.get("runtime") or {}).get("per_1000_sequences"), 1),
                              ",".join(t.replace("ablation:", "abl:") for t in r.get("tags", []))])
                 continue
             a = m["all_hits"]
@@ -68,13 +76,21 @@ def per_group_section(records: list[dict]) -> list[str]:
                 f"{f3(a['abs']['auprc_mean'])} ± {f3(a['abs']['auprc_sem'])}",
                 f"{f3(a['abs']['auroc_mean'])} ± {f3(a['abs']['auroc_sem'])}",
                 f3(a["pos"]["auprc_mean"]), f3(tables.value(r, projection="max_abs")), f3(tables.value(r, "used_hits")),
-                f3(a["share_inside"]), f3(a["signed_contrast"], 2), f3(r.get("convergence_error"), 3),
+                f3(a["share_inside"]), f3(a["signed_contrast"], 2), _flat(r), f3(r.get("convergence_error"), 3),
                 f3((r.get("runtime") or {}).get("per_1000_sequences"), 1),
                 ",".join(t.replace("ablation:", "abl:") for t in r.get("tags", [])),
             ])
         out += [md_table(rows, ["method-reference-params", "auPRC ± SEM", "auROC ± SEM", "auPRC pos.", "auPRC max |.|",
-                                "auPRC used", "|attr| in motifs", "signed contrast", "conv. error", "s/1k", "grid"]), ""]
+                                "auPRC used", "|attr| in motifs", "signed contrast", "flat", "conv. error", "s/1k", "grid"]), ""]
     return out
+
+
+def _flat(record: dict) -> str:
+    """Flat maps of a cell under the observed projection: "3/50", "" for none, "–" when the file does not say."""
+    if "flat_maps" not in record:
+        return "–"
+    n = len(tables.flat_rows(record))
+    return f"{n}/{len(record.get('rows') or [])}" if n else ""
 
 
 def _safe(x: float) -> float:
@@ -111,7 +127,7 @@ def reference_ablation_section(records: list[dict], figures_prefix: str | None =
 
 
 def param_ablation_section(records: list[dict]) -> list[str]:
-    chosen = [r for r in tables.ok_records(records) if "ablation:params" in r.get("tags", [])]
+    chosen = [r for r in tables.drop_aliases(tables.ok_records(records)) if "ablation:params" in r.get("tags", [])]
     if not chosen:
         return []
     columns = sorted({(r["cell"]["task"], r["cell"]["model"]) for r in chosen})
@@ -122,14 +138,14 @@ def param_ablation_section(records: list[dict]) -> list[str]:
     return ["## Method-parameter ablation", "",
             "auPRC (|score|, all hits) of each method at each declared parameter value (`corrected`: the Majdandzic et al. "
             "gradient correction; `layerlast`: GradCAM-family maps at the last instead of the first conv layer; "
-            "`steps`: Integrated Gradients steps). Columns are task/model.", "",
+            "`steps`: Integrated Gradients steps). Columns are task/model. " + ALIAS_NOTE, "",
             md_table(rows, ["method-reference-params"] + [f"{t}/{m}" for t, m in columns]), ""]
 
 
 def simplified_vs_realistic_section(records: list[dict], n_boot: int = 300) -> list[str]:
     """The same CNN ranking on the simplified task and on the realistic tasks, side by side."""
-    simple = {r["config"]: r for r in tables.ranking(records, "keras", scope=tables.is_simplified, n_boot=n_boot)}
-    real = {r["config"]: r for r in tables.ranking(records, "keras", scope=tables.is_realistic, n_boot=n_boot)}
+    simple = {r["config"]: r for r in ranking.ranking(records, "keras", scope=tables.is_simplified, n_boot=n_boot)}
+    real = {r["config"]: r for r in ranking.ranking(records, "keras", scope=tables.is_realistic, n_boot=n_boot)}
     shared = sorted(set(simple) & set(real), key=lambda c: (_nan_high(simple[c]["rank"]), c))
     if not shared:
         return []
@@ -148,7 +164,7 @@ def _nan_high(x: float) -> float:
 
 
 def kernel_width_section(records: list[dict], figures_prefix: str | None = None) -> list[str]:
-    main = [r for r in tables.main_records(records) if r["cell"]["kind"] == "keras"]
+    main = [r for r in tables.drop_aliases(tables.main_records(records)) if r["cell"]["kind"] == "keras"]
     models = sorted({(r["cell"]["model"], (r.get("model") or {}).get("first_kernel_width")) for r in main}, key=lambda m: (m[1] or 0, m[0]))
     if len({k for _, k in models}) < 2:
         return []
@@ -164,7 +180,8 @@ def kernel_width_section(records: list[dict], figures_prefix: str | None = None)
                 rows.append([task, config] + vals)
     return ["## First-layer kernel width", "",
             "auPRC (|score|, all hits) of every method on each CNN; the column header gives its first-layer kernel width. "
-            "`basset_k8` is Basset with an 8-wide first kernel, isolating the width from the rest of the architecture.", "",
+            "`basset_k8` is Basset with an 8-wide first kernel, isolating the width from the rest of the architecture. "
+            + ALIAS_NOTE, "",
             md_table(rows, headers), "",
             *([f"![GradCAM and kernel width]({figures_prefix}/gradcam_kernel_width.png)", ""] if figures_prefix else [])]
 
@@ -172,21 +189,33 @@ def kernel_width_section(records: list[dict], figures_prefix: str | None = None)
 def fidelity_section(records: list[dict]) -> list[str]:
     _, excluded = tables.gate(tables.ok_records(records))
     left_out = {(e["task"], e["model"], e["seed"]): e["reason"] for e in excluded}
-    fractions = sorted({f for r in tables.fidelity_rows(records) for f in r["used_by_fraction"]}, key=float)
-    rows = [[r["task"], r["model"], r["seed"], r["arch"], r["kernel"] or "–", f3(r["auroc"]), f3(r["auprc"]),
-             f"{r['hits_used']}/{r['hits']}" if r["hits"] is not None else "–",
-             *[r["used_by_fraction"].get(f, "–") for f in fractions], r["shared"] if r["shared"] is not None else "–",
+    fidelity = inventory.fidelity_rows(records)
+    thresholds = sorted({f for r in fidelity for f in r["used_by_fraction"]}, key=float)
+    kind = "null quantile" if any(r["threshold_kind"] == "quantile" for r in fidelity) else "share of the logit gap"
+
+    def used(r):
+        if r["used_status"] != "ok":
+            return f"none ({r['used_status']})"
+        return f"{r['hits_used']}/{r['hits']}" if r["hits"] is not None and r["hits_used"] is not None else "–"
+
+    rows = [[r["task"], r["model"], r["seed"], r["arch"], r["kernel"] or "–", f3(r["auroc"]), f3(r["auprc"]), used(r),
+             *[r["used_by_fraction"].get(f) if r["used_by_fraction"].get(f) is not None else "–" for f in thresholds],
+             r["shared"] if r["shared"] is not None else "–",
              (r["key"] or "–")[:12], left_out.get((r["task"], r["model"], r["seed"]), "")]
-            for r in tables.fidelity_rows(records)]
+            for r in fidelity]
+    reasons = sorted({f"{r['task']} {r['model']} s{r['seed']}: {r['used_reason']}" for r in fidelity if r["used_status"] != "ok"})
     return ["## Model fidelity", "", "Test-split auROC/auPRC of each explained model; hits used = motif instances (eval set) "
-            "whose shuffle moves the logit past the threshold. Models below the fidelity gate (test auROC under "
+            "whose shuffle moves the logit more than the threshold. Models below the fidelity gate (test auROC under "
             f"the run's threshold, {tables.FIDELITY_THRESHOLD} unless the run file sets one) are left out of every ranking "
             "and finding.", "",
-            "Used instances are counted at each threshold (share of the logit gap); overlapping instances are shuffled "
-            "together as one block, and 'in shared blocks' counts the instances that overlap another.", "",
-            *fidelity_summary(tables.fidelity_rows(records)),
+            f"Used instances are counted at each threshold ({kind}: the threshold is that quantile of the |logit change| "
+            "when equally long hit-free spans of the same sequences are shuffled); overlapping instances are shuffled "
+            "together as one block, and 'in shared blocks' counts the instances that overlap another. A model whose test "
+            "positives do not score significantly above its test negatives gets no used-hits ground truth ('none').", "",
+            *([f"- {line}" for line in reasons] + [""] if reasons else []),
+            *fidelity_summary(fidelity),
             md_table(rows, ["task", "model", "seed", "arch", "first kernel", "test auROC", "test auPRC", "hits used",
-                            *[f"used at {f}" for f in fractions], "in shared blocks", "model key", "left out"]), ""]
+                            *[f"used at {f}" for f in thresholds], "in shared blocks", "model key", "left out"]), ""]
 
 
 def fidelity_summary(rows: list[dict]) -> list[str]:
@@ -212,7 +241,7 @@ def fidelity_summary(rows: list[dict]) -> list[str]:
 
 def sanity_section(records: list[dict]) -> list[str]:
     rows = [[r["config"], f3(r["trained"]), f3(r["randomized"]), f3(r["trained"] - r["randomized"]), f3(r["spearman"], 2), r["n_cells"]]
-            for r in tables.sanity_rows(records)]
+            for r in inventory.sanity_rows(records)]
     if not rows:
         return []
     return ["## Sanity check: weight-randomised models", "",

@@ -3,21 +3,27 @@
 - **all hits** (the paper's): the task's mask, every pasted motif position.
 - **used hits**: only the motif instances the model responds to. Instances
   are grouped into blocks of overlapping hits in each sequence (a base under
-  two hits belongs to both, so their effects cannot be told apart); a block
-  counts as used when dinucleotide-shuffling all its bases together
-  (``n_shuffles`` times, averaged) moves the model's logit by at least
-  ``threshold``, and every instance in it is then used. Positions covered only
-  by unused instances are left out of the evaluation (weight False), so a
-  method is neither charged for missing a motif the model never learned nor
-  rewarded for it.
+  two hits belongs to both, so their effects cannot be told apart); a block's
+  effect is the mean logit drop when all its bases are dinucleotide-shuffled
+  together (``n_shuffles`` times). Positions covered only by unused instances
+  are left out of the evaluation (weight False), so a method is neither
+  charged for missing a motif the model never learned nor rewarded for it.
 
-The threshold is ``fraction`` of the model's separation: the mean logit of the
-eval positives minus the mean logit of the test negatives (or, if that gap is
-not positive, ``fraction`` of the standard deviation of the test logits). The
-main "used hits" truth uses `FRACTION`; `EXTRA_FRACTIONS` give the same truth
-at other thresholds (``GroundTruth.by_fraction``), so the board can show how
-much a verdict depends on the threshold, with the count of used instances at
-each.
+The threshold comes from a null: for every block, `N_NULL` spans (more when
+there are fewer than `MIN_NULL` / `N_NULL` blocks) of the same
+length in the same sequence that overlap no motif hit are shuffled the same
+way, and a block counts as used when its |effect| exceeds the `QUANTILE`
+quantile of those spans' |effects| (what shuffling that many bases of
+background does to this model). `EXTRA_QUANTILES` give the same truth at
+other quantiles (``GroundTruth.by_fraction``, keyed by quantile), so the board
+can show how much a verdict depends on the threshold.
+
+A model that does not separate positives from negatives has no used hits to
+find: when its test positives' logits are not significantly above its test
+negatives' (one-sided Mann-Whitney U, p >= `GAP_ALPHA`; `MAX_TEST` of each class), or when its
+sequences hold fewer than `MIN_NULL` hit-free spans for the null, it gets no
+used-hits ground truth (every position weight False, so every used-hits metric
+is NaN) and ``info["status"]`` says why.
 """
 
 from __future__ import annotations
@@ -28,13 +34,21 @@ from pathlib import Path
 
 import dinuc_shuf
 import numpy as np
+from scipy import stats as sps
 
 from tasks.cache import cache_root, file_lock
 
 log = logging.getLogger(__name__)
 
-FRACTION = 0.05
-EXTRA_FRACTIONS = (0.02, 0.1)
+QUANTILE = 0.95
+EXTRA_QUANTILES = (0.9, 0.99)
+N_NULL = 2  # hit-free spans per block (more when there are few blocks, up to MAX_NULL_PER_BLOCK)
+MAX_NULL_PER_BLOCK = 10
+MIN_NULL = 20
+GAP_ALPHA = 0.05
+MAX_TEST = 500  # test sequences of each class for the separation test
+SPAN_DTYPE = np.dtype([("seq", "i8"), ("start", "i8"), ("end", "i8")])
+STATUS_OK, STATUS_NOT_LEARNED, STATUS_NO_NULL = "ok", "not learned", "no null"
 
 
 @dataclass
@@ -43,7 +57,9 @@ class GroundTruth:
 
     rows: (E,) dataset rows; X: (E, L, 4); mask: (E, L) all hits;
     used: (E, L) used hits; weight: (E, L) positions evaluated under "used hits";
-    info: threshold, hit counts, share of hits used.
+    info: status, threshold, null, hit counts, share of hits used.
+    by_fraction: quantile -> (used (E, L), weight (E, L)) at `EXTRA_QUANTILES` (the name is kept for
+    `benchmark.scores.scoring`, which writes them as ``used_hits@<quantile>``).
     """
 
     rows: np.ndarray
@@ -52,23 +68,23 @@ class GroundTruth:
     used: np.ndarray
     weight: np.ndarray
     info: dict
-    by_fraction: dict = field(default_factory=dict)  # fraction -> (used (E, L), weight (E, L)) at EXTRA_FRACTIONS
+    by_fraction: dict = field(default_factory=dict)
 
 
 def instance_effects(model, X: np.ndarray, hits: np.ndarray, row_of: dict, n_shuffles: int = 5, seed: int = 0,
                      logits: np.ndarray | None = None) -> np.ndarray:
-    """Mean logit drop f(x) - f(x with one hit's bases dinucleotide-shuffled), per hit.
+    """Mean logit drop f(x) - f(x with one span's bases dinucleotide-shuffled), per span.
 
     Parameters
     ----------
     model: anything with ``predict_logit((N, L, 4)) -> (N,)``.
-    X: (E, L, 4) eval sequences. hits: hit table rows (fields seq, start, end).
+    X: (E, L, 4) eval sequences. hits: spans (fields seq, start, end; a hit table or `SPAN_DTYPE`).
     row_of: dataset row -> index into X.
     logits: (E,) the model's logits of X if already computed (a gkm-SVM's take seconds).
 
     Returns
     -------
-    (H,) float64 effects, in hit-table order.
+    (H,) float64 effects, in input order.
     """
     if len(hits) == 0:
         return np.zeros(0)
@@ -97,65 +113,105 @@ def overlap_blocks(hits: np.ndarray) -> list[np.ndarray]:
     return out
 
 
-def block_effects(model, X: np.ndarray, hits: np.ndarray, blocks: list[np.ndarray], row_of: dict, n_shuffles: int = 5,
-                  seed: int = 0, logits: np.ndarray | None = None) -> np.ndarray:
-    """Mean logit drop when all bases of one overlap block are dinucleotide-shuffled together, per block.
-
-    Each block is shuffled as its span (first start to last end), so a
-    base under several hits is changed once, for all of them. (B,) float64.
-    """
-    spans = np.zeros(len(blocks), dtype=[("seq", "i8"), ("start", "i8"), ("end", "i8")])
+def block_spans(hits: np.ndarray, blocks: list[np.ndarray]) -> np.ndarray:
+    """(B,) `SPAN_DTYPE`: each block as its span (first start to last end), so a base under several hits is shuffled once."""
+    spans = np.zeros(len(blocks), dtype=SPAN_DTYPE)
     for i, block in enumerate(blocks):
         spans[i] = (int(hits["seq"][block[0]]), int(hits["start"][block].min()), int(hits["end"][block].max()))
-    return instance_effects(model, X, spans, row_of, n_shuffles=n_shuffles, seed=seed, logits=logits)
+    return spans
 
 
-def threshold_for(model, dataset, eval_logits: np.ndarray, fraction: float = FRACTION) -> float:
-    """``fraction`` x (mean eval-positive logit - mean test-negative logit), see the module docstring."""
-    X_test, y_test = dataset.split(True)
-    negatives = X_test[y_test == 0][:500]
-    neg_logits = model.predict_logit(negatives) if len(negatives) else np.zeros(0)
-    gap = float(np.mean(eval_logits) - np.mean(neg_logits)) if len(neg_logits) else 0.0
-    if gap > 0:
-        return fraction * gap
-    spread = float(np.std(np.concatenate([eval_logits, neg_logits])))
-    return fraction * spread if spread > 0 else 1e-6
+def null_spans(spans: np.ndarray, hits: np.ndarray, length: int, n_null: int = N_NULL, seed: int = 0) -> np.ndarray:
+    """For every span, up to `n_null` distinct spans of its length in its sequence that overlap no hit (`SPAN_DTYPE`).
+
+    spans: (B,) spans to match; hits: every hit of those sequences; length: L. A span whose sequence
+    has no hit-free stretch that long gets none. Seeded: the same input gives the same spans.
+    """
+    rng = np.random.default_rng([seed, 1])
+    out = []
+    for span in spans:
+        seq, width = int(span["seq"]), int(span["end"] - span["start"])
+        covered = np.zeros(length + 1, dtype=np.int64)
+        for hit in hits[hits["seq"] == seq]:
+            covered[int(hit["start"])] += 1
+            covered[int(hit["end"])] -= 1
+        busy = np.cumsum(covered[:length]) > 0
+        busy_before = np.concatenate([[0], np.cumsum(busy)])  # busy positions in [0, i)
+        starts = np.arange(0, length - width + 1)
+        free = busy_before[starts + width] - busy_before[starts] == 0
+        candidates = starts[free]
+        for start in rng.permutation(candidates)[:n_null]:
+            out.append((seq, int(start), int(start) + width))
+    return np.array(out, dtype=SPAN_DTYPE)
 
 
-def compute(model, dataset, n_eval: int, fraction: float = FRACTION, seed: int = 0) -> GroundTruth:
-    """Both ground truths of `model` on the first `n_eval` eval sequences of `dataset`."""
+def separation(eval_logits: np.ndarray, negative_logits: np.ndarray) -> dict:
+    """Does the model score positives above negatives? {"gap": mean difference, "p_value": one-sided
+    Mann-Whitney U p (NaN without negatives)}."""
+    if not len(negative_logits) or not len(eval_logits):
+        return {"gap": float("nan"), "p_value": float("nan")}
+    p = sps.mannwhitneyu(eval_logits, negative_logits, alternative="greater").pvalue
+    return {"gap": float(np.mean(eval_logits) - np.mean(negative_logits)), "p_value": float(p)}
+
+
+def compute(model, dataset, n_eval: int, quantile: float = QUANTILE, seed: int = 0) -> GroundTruth:
+    """Both ground truths of `model` on the first `n_eval` eval sequences of `dataset` (see the module docstring)."""
     rows, X, mask = dataset.eval_set(n_eval)
     rows = np.asarray(rows)
+    mask = np.asarray(mask, dtype=bool)
     row_of = {int(r): i for i, r in enumerate(rows)}
     hits = dataset.hits[np.isin(dataset.hits["seq"], rows)]
     n_shuffles = 5 if model.kind == "keras" else 2
     blocks = overlap_blocks(hits)
+    spans = block_spans(hits, blocks)
+    per_block = min(MAX_NULL_PER_BLOCK, max(N_NULL, -(-MIN_NULL // max(len(spans), 1))))  # small eval sets: more per block
+    nulls = null_spans(spans, hits, X.shape[1], n_null=per_block, seed=seed)
     eval_logits = model.predict_logit(X)
-    effects = block_effects(model, X, hits, blocks, row_of, n_shuffles=n_shuffles, seed=seed, logits=eval_logits)
-    scale = threshold_for(model, dataset, eval_logits, 1.0)  # thresholds are linear in the fraction
-    counts, by_fraction = {}, {}
-    for f in sorted({fraction, *EXTRA_FRACTIONS}):
-        is_used = _used_instances(len(hits), blocks, np.abs(effects) >= f * scale)
-        used, weight = _used_masks(mask, hits, is_used, row_of)
-        counts[str(f)] = int(is_used.sum())
-        if f == fraction:
-            main_used, main_weight, main_is_used = used, weight, is_used
-        else:
-            by_fraction[f] = (used, weight)
+    X_test, y_test = dataset.split(True)
+    positives, negatives = X_test[y_test == 1][:MAX_TEST], X_test[y_test == 0][:MAX_TEST]
+    test_logits = np.asarray(model.predict_logit(np.concatenate([positives, negatives])), np.float64)
+    learned = separation(test_logits[: len(positives)], test_logits[len(positives):])
+    effects = instance_effects(model, X, np.concatenate([spans, nulls]), row_of, n_shuffles=n_shuffles, seed=seed,
+                               logits=eval_logits)
+    block_effect, null_effect = np.abs(effects[: len(spans)]), np.abs(effects[len(spans) :])
+    status, reason = STATUS_OK, ""
+    if not (np.isfinite(learned["p_value"]) and learned["p_value"] < GAP_ALPHA):
+        status = STATUS_NOT_LEARNED
+        reason = (f"test positives' logits are not above test negatives' (one-sided Mann-Whitney p "
+                  f"{learned['p_value']:.3g} >= {GAP_ALPHA}): no motif use to find")
+    elif len(null_effect) < MIN_NULL:
+        status = STATUS_NO_NULL
+        reason = f"{len(null_effect)} hit-free spans for the null (needs {MIN_NULL})"
     info = {
-        "threshold": fraction * scale,
-        "fraction": fraction,
-        "n_shuffles": n_shuffles,
-        "n_hits": int(len(hits)),
-        "n_used": int(main_is_used.sum()),
-        "share_used": float(main_is_used.mean()) if len(hits) else float("nan"),
-        "used_by_motif": _used_by_motif(hits, main_is_used),
-        "n_blocks": len(blocks),
-        "n_hits_in_shared_blocks": int(sum(len(b) for b in blocks if len(b) > 1)),
-        "n_used_by_fraction": counts,
+        "status": status, "reason": reason, "gap": learned["gap"], "gap_p": learned["p_value"],
+        "quantile": quantile, "n_null": int(len(null_effect)), "n_shuffles": n_shuffles, "n_hits": int(len(hits)),
+        "n_blocks": len(blocks), "n_hits_in_shared_blocks": int(sum(len(b) for b in blocks if len(b) > 1)),
+        "null_median": float(np.median(null_effect)) if len(null_effect) else float("nan"),
     }
-    used, weight = main_used, main_weight
-    return GroundTruth(rows, X, np.asarray(mask, dtype=bool), used, weight, info, by_fraction)
+    counts, by_quantile = {}, {}
+    for q in sorted({quantile, *EXTRA_QUANTILES}):
+        if status == STATUS_OK:
+            threshold = float(np.quantile(null_effect, q))
+            is_used = _used_instances(len(hits), blocks, block_effect > threshold)
+            used, weight = _used_masks(mask, hits, is_used, row_of)
+        else:
+            threshold, is_used = float("nan"), np.zeros(len(hits), dtype=bool)
+            used, weight = np.zeros_like(mask), np.zeros_like(mask)
+        counts[str(q)] = int(is_used.sum()) if status == STATUS_OK else None
+        if q == quantile:
+            info["threshold"] = threshold
+            main = (used, weight, is_used)
+        else:
+            by_quantile[q] = (used, weight)
+    used, weight, is_used = main
+    ok = status == STATUS_OK
+    info.update({
+        "n_used": int(is_used.sum()) if ok else None,
+        "share_used": float(is_used.mean()) if ok and len(hits) else float("nan"),
+        "used_by_motif": _used_by_motif(hits, is_used) if ok else {},
+        "n_used_by_quantile": counts,
+    })
+    return GroundTruth(rows, X, mask, used, weight, info, by_quantile)
 
 
 def _used_instances(n_hits: int, blocks: list[np.ndarray], block_used: np.ndarray) -> np.ndarray:
@@ -184,7 +240,7 @@ def _used_by_motif(hits: np.ndarray, is_used: np.ndarray) -> dict:
     return out
 
 
-def cached(model, dataset, n_eval: int, key: str, fraction: float = FRACTION) -> GroundTruth:
+def cached(model, dataset, n_eval: int, key: str, quantile: float = QUANTILE) -> GroundTruth:
     """`compute`, cached on disk under ``<cache>/benchmark/groundtruth/<key>.npz`` (file-locked).
 
     Beside the archive, ``<key>.json`` (written after it) holds its sha256. An
@@ -199,7 +255,7 @@ def cached(model, dataset, n_eval: int, key: str, fraction: float = FRACTION) ->
                 return _read(path, dataset, n_eval)
             except Exception as error:  # any damage (BadZipFile, digest, shape): recompute, never trust
                 log.warning("ground-truth cache %s is damaged (%s); recomputing it", path, error)
-        truth = compute(model, dataset, n_eval, fraction)
+        truth = compute(model, dataset, n_eval, quantile)
         _write(path, truth)
         return truth
 
@@ -248,6 +304,6 @@ def _read(path: Path, dataset, n_eval: int) -> GroundTruth:
     with np.load(path) as data:
         if not np.array_equal(data["rows"], rows):
             raise ValueError("cached rows differ from the dataset's eval set")
-        by_fraction = {f: (data[f"used_{f}"], data[f"weight_{f}"]) for f in EXTRA_FRACTIONS if f"used_{f}" in data}
+        by_fraction = {f: (data[f"used_{f}"], data[f"weight_{f}"]) for f in EXTRA_QUANTILES if f"used_{f}" in data}
         return GroundTruth(np.asarray(rows), X, np.asarray(mask, bool), data["used"], data["weight"], json.loads(str(data["info"])),
                            by_fraction)
