@@ -19,7 +19,7 @@ from importlib import metadata
 
 from benchmark.store import results
 from benchmark.store.results import Cell
-from benchmark.scores.scoring import faithfulness_of, grammar_scores_of, sanity, score_projections
+from benchmark.scores.scoring import faithfulness_of, flat_maps, grammar_scores_of, sanity, score_projections
 from benchmark.grid.session import RANDOMISED_COPIES, model_item
 
 log = logging.getLogger(__name__)
@@ -132,6 +132,7 @@ def run_cell(session, cell: Cell, timeout: float | None = None) -> dict:
             # a conversion the method did for this model belongs to the model (benchmark.grid.budget)
             session.budget.rebook(("attribution", cell.method), ("training", model_item(cell)), *attribution.setup_seconds)
             record["metrics"], record["metrics_max_abs"] = score_projections(attribution.hypothetical, truth.X, truth)
+            record["flat_maps"] = flat_maps(attribution.hypothetical, truth.X)
             observed = project(attribution.hypothetical, truth.X, "observed")
             if getattr(dataset, "instances", None) is not None:  # a grammar task: sign, decoys and the rule, beside localisation
                 record["grammar"] = grammar_scores_of(observed, dataset.instances, truth.rows)

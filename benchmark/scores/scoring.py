@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from benchmark.scores import faithfulness, grammar, metrics
+from benchmark.scores import degenerate, faithfulness, grammar, metrics
 from benchmark.store.results import Cell
 
 
@@ -36,6 +36,13 @@ def score_projections(hypothetical: np.ndarray, X: np.ndarray, truth) -> tuple[d
     from methods.registry import project  # noqa: PLC0415 (methods imports TensorFlow lazily; project is plain NumPy)
 
     return score(project(hypothetical, X, "observed"), truth), score(project(hypothetical, X, "max_abs"), truth)
+
+
+def flat_maps(hypothetical: np.ndarray, X: np.ndarray) -> dict:
+    """Positions (into the cell's rows) of all-zero or constant maps, per projection (`benchmark.scores.degenerate`)."""
+    from methods.registry import project  # noqa: PLC0415 (plain NumPy; methods imports TensorFlow lazily)
+
+    return {p: degenerate.flat_positions(project(hypothetical, X, p)) for p in ("observed", "max_abs")}
 
 
 #: Infill draws per deleted or inserted position set: enough to average out one shuffle's own motifs.
