@@ -156,7 +156,11 @@ def _model(record: dict, out: list[str]) -> None:
             out.append(f"model.{key}: expected a string, got {_shown(model[key])}")
     if "used_hits" in model:
         used = _dict(record, "model.used_hits", out) or {}
-        _numbers_only(used, "model.used_hits", out)
+        # status and reason say why a model has no used-hits truth (benchmark.scores.groundtruth); the rest is numeric
+        for key in ("status", "reason"):
+            if key in used and not isinstance(used[key], str):
+                out.append(f"model.used_hits.{key}: expected a string, got {_shown(used[key])}")
+        _numbers_only({k: v for k, v in used.items() if k not in ("status", "reason")}, "model.used_hits", out)
 
 
 def _sanity(record: dict, out: list[str]) -> None:
