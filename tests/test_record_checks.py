@@ -157,3 +157,17 @@ def test_the_faithfulness_and_grammar_scores_are_checked_too(tmp_path):
                               r["grammar"].__setitem__("rule_score", [1])))
     with pytest.raises(results.ResultError, match="grammar.rule_score: expected a number"):
         results.load(path)
+
+
+def test_a_models_used_hits_status_is_text_and_its_numbers_stay_numbers(tmp_path):
+    record = ok_record({"method": "x"})
+    record["model"]["used_hits"] = {"status": "not learned", "reason": "positives do not score above negatives",
+                                    "n_hits": 8, "share_used": None}
+    path = results.save(tmp_path, CELL, record)
+    assert results.load(path)["model"]["used_hits"]["status"] == "not learned"
+    _rewrite(path, lambda r: r["model"]["used_hits"].__setitem__("status", 3))
+    with pytest.raises(results.ResultError, match="model.used_hits.status: expected a string"):
+        results.load(path)
+    _rewrite(path, lambda r: r["model"]["used_hits"].update(status="ok", n_hits="eight"))
+    with pytest.raises(results.ResultError, match="model.used_hits.n_hits: expected a number"):
+        results.load(path)
