@@ -36,6 +36,7 @@ from benchmark.board import headline, sections
 from benchmark.board import pages as detail_pages
 from benchmark.board.sections import REPRODUCE
 from benchmark.grid.session import BOARD_RUNS
+from benchmark.store.results import GROUND_TRUTH_FIELD, NO_GROUND_TRUTH
 from benchmark.analysis.trust import file_problems, grid_profile_of, missing_cells, prune, trusted_records  # noqa: F401 (re-exported)
 from tasks.cache import REPO_ROOT
 from benchmark.board import boardstamp
@@ -73,6 +74,15 @@ def render_all(records: list[dict], problems: list[str] | None = None, results_l
         main = top + ["No results yet: run `make run` (or `pytest benchmark/ --profile smoke` for a quick check).", ""]
         main += sections.problems_section(problems)
         return {"main": _join(main)}
+    every_record, records = records, with_planted_truth(records)
+    back = f"[← leaderboard]({back_link})"
+    if not records:  # only tasks without planted truth (real sequences): faithfulness is the board
+        main = top + ["Every task here is real sequences without planted motifs, so methods are scored by faithfulness "
+                      f"alone: [{PAGES['faithfulness']}]({links['faithfulness']}).", "",
+                      *sections.problems_section(problems)]
+        page = faithfulness_page(every_record)
+        return {"main": _join(main),
+                "faithfulness": _join([back, "", f"Generated from `{results_label}`; do not edit by hand.", "", *page])}
     finding_rows = findings.evaluate_all(records)
     main = top + [" · ".join(f"[{name}]({link})" for name, link in links.items()), ""]
     main += headline.ranking_section(records, links)
@@ -83,7 +93,6 @@ def render_all(records: list[dict], problems: list[str] | None = None, results_l
     main += headline.position_section(records, links)
     main += ["## More", "", *[f"- [{text}]({links[name]})" for name, text in PAGES.items()], ""]
     data = inventory.dataset_rows(records)
-    back = f"[← leaderboard]({back_link})"
     pages = {
         "views": detail_pages.views_page(records),
         "findings": detail_pages.findings_page(finding_rows),
@@ -93,7 +102,7 @@ def render_all(records: list[dict], problems: list[str] | None = None, results_l
                       *sections.kernel_width_section(records, page_figures_prefix), *activation.activation_section(records)],
         "models": ["# Tasks and models", "", *sections.legend_section(data), *sections.fidelity_section(records),
                    *sections.sanity_section(records)],
-        "faithfulness": faithfulness_page(records),
+        "faithfulness": faithfulness_page(every_record),
         "grammar": grammar_page(records),
         "provenance": ["# Provenance", "", *sections.failures_section(records), *sections.problems_section(problems),
                        *sections.provenance_section(records, data, len(tables.ok_records(records)))],
@@ -102,6 +111,11 @@ def render_all(records: list[dict], problems: list[str] | None = None, results_l
     for name, lines in pages.items():
         out[name] = _join([back, "", f"Generated from `{results_label}`; do not edit by hand.", "", *lines])
     return out
+
+
+def with_planted_truth(records: list[dict]) -> list[dict]:
+    """The records the planted-truth sections can read: all but the cells of tasks without planted truth."""
+    return [r for r in records if r.get(GROUND_TRUTH_FIELD) != NO_GROUND_TRUTH]
 
 
 def render(records: list[dict], problems: list[str] | None = None, results_label: str = "results/",
@@ -133,7 +147,8 @@ def expected_files(results_dir: Path, output: Path, figures_dir: Path, profile: 
     files = {output: rendered.pop("main")}
     files.update({pages_dir / f"{name}.md": text for name, text in rendered.items()})
     if output.resolve() == DEFAULT_OUTPUT.resolve() and README.exists():
-        block = headline.readme_block(records, findings.evaluate_all(records)) if records else ["No results yet."]
+        truth_records = with_planted_truth(records)
+        block = headline.readme_block(truth_records, findings.evaluate_all(truth_records)) if truth_records else ["No results yet."]
         files[README] = replace_readme_block(README.read_text(), block)
     return files
 
@@ -187,6 +202,7 @@ def _render_files(results_dir: Path, profile: str, output: Path, figures_dir: Pa
         path.write_text(text)
         written.append(path)
     records, _ = trusted_records(results_dir, grid_profile_of(results_dir, profile))
+    records = with_planted_truth(records)
     if with_figures and tables.ok_records(records):
         from benchmark.board.figures import write_figures  # noqa: PLC0415 (matplotlib)
 

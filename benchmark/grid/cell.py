@@ -34,6 +34,10 @@ VERSION_PACKAGES = (
 ARTIFACT_STAGES = ("keys", "dataset", "model", "ground truth")
 
 
+class _Done(Exception):
+    """Ends a real task's cell after its faithfulness score (it has no planted truth for the rest)."""
+
+
 class CellTimeout(BaseException):
     """A cell ran past its time limit.
 
@@ -131,9 +135,15 @@ def run_cell(session, cell: Cell, timeout: float | None = None) -> dict:
                 attribution = attribute(cell.method, model, truth.X, cell.reference, dict(cell.params), seed=cell.seed, context=context)
             # a conversion the method did for this model belongs to the model (benchmark.grid.budget)
             session.budget.rebook(("attribution", cell.method), ("training", model_item(cell)), *attribution.setup_seconds)
-            record["metrics"], record["metrics_max_abs"] = score_projections(attribution.hypothetical, truth.X, truth)
-            record["flat_maps"] = flat_maps(attribution.hypothetical, truth.X)
             observed = project(attribution.hypothetical, truth.X, "observed")
+            record["flat_maps"] = flat_maps(attribution.hypothetical, truth.X)
+            if truth.info.get("status") == "none":  # a real task: faithfulness is the only score, on every cell
+                record["ground_truth"] = "none"
+                with session.budget.phase("faithfulness", cell.method):
+                    record["faithfulness"] = faithfulness_of(model, truth.X, observed, seed=cell.seed)
+                record["sanity"] = {"status": "skipped", "reason": "no planted truth to score the randomised model against"}
+                raise _Done
+            record["metrics"], record["metrics_max_abs"] = score_projections(attribution.hypothetical, truth.X, truth)
             if getattr(dataset, "instances", None) is not None:  # a grammar task: sign, decoys and the rule, beside localisation
                 record["grammar"] = grammar_scores_of(observed, dataset.instances, truth.rows)
             if "main" in cell.tags:  # the board ranks faithfulness on the main grid only: ablations do not pay for it
@@ -146,6 +156,8 @@ def run_cell(session, cell: Cell, timeout: float | None = None) -> dict:
             setup_after = _setup_seconds_so_far()
             session.budget.rebook(("sanity", cell.method), ("sanity", RANDOMISED_COPIES),
                                   setup_after[0] - setup_before[0], setup_after[1] - setup_before[1])
+    except _Done:  # a real task's cell: scored by faithfulness alone
+        pass
     except (Exception, CellTimeout) as error:  # any failure of the method is this cell's failure
         record.pop("metrics", None)
         record.pop("metrics_max_abs", None)

@@ -15,12 +15,15 @@ import contextlib
 import logging
 from pathlib import Path
 
+import numpy as np
+
 from benchmark.grid import keys
 from benchmark.grid.budget import budget
 from benchmark.grid.profiles import GridProfile
 from benchmark.store.results import Cell
 from tasks.cache import REPO_ROOT, cache_root
 from benchmark.scores import groundtruth
+from tasks.real import has_ground_truth
 
 log = logging.getLogger(__name__)
 
@@ -119,6 +122,9 @@ class BenchmarkSession:
 
     def truth(self, cell: Cell):
         n_eval = self.profile.eval_size(cell.kind)
+        dataset = self.dataset(cell.task)
+        if not has_ground_truth(dataset):  # a real task: the eval rows only, nothing planted to score against
+            return self._get(("truth", cell.task, n_eval), lambda: no_truth(dataset, n_eval))
         model_recipe = keys.model_key(cell.task, cell.arch, cell.overrides, cell.seed, self.profile.model_profile)
         key = f"{cell.task}-{cell.model}-s{cell.seed}-{model_recipe}-n{n_eval}-{keys.source_hash('benchmark/scores/groundtruth.py')}"
         return self._get(("truth", key), lambda: groundtruth.cached(self.model(cell), self.dataset(cell.task), n_eval, key),
@@ -187,3 +193,14 @@ def weights_digest(model) -> str | None:
 def model_item(cell: Cell) -> str:
     """The budget item of a cell's model: ``task-model-s<seed>`` (its xdist group)."""
     return f"{cell.task}-{cell.model}-s{cell.seed}"
+
+
+def no_truth(dataset, n_eval: int):
+    """The eval rows of a task without planted truth (`tasks.real`) as a `GroundTruth` with empty masks, status "none".
+
+    Only scores that need no planted truth (faithfulness) apply to its cells.
+    """
+    rows, X, mask = dataset.eval_set(n_eval)
+    empty = np.zeros(np.shape(mask), dtype=bool)
+    info = {"status": "none", "reason": "a real task has no planted motifs", "n_hits": 0}
+    return groundtruth.GroundTruth(np.asarray(rows), X, empty, empty, ~empty, info, {})
