@@ -55,7 +55,7 @@ def test_pull_request_runs_restore_the_models_the_default_branch_saved_under_the
     def key_of(name):
         return next(step["with"]["key"] for _, step in _steps(name) if "actions/cache/restore" in step.get("uses", ""))
 
-    saved = next(step["run"] for _, step in _steps("models-cache.yml") if step.get("id") == "key")
+    saved = next(step["env"]["KEY"] for _, step in _steps("models-cache.yml") if step.get("id") == "key")
     assert key_of("leaderboard-pr.yml") == key_of("leaderboard-comment.yml")
     assert key_of("leaderboard-pr.yml").split("${{ runner.os }}")[1] in saved
     assert _load("models-cache.yml")[True]["push"]["branches"] == ["main"]  # `on:` reads as True in YAML 1.1
