@@ -21,6 +21,7 @@ import argparse
 import importlib
 import subprocess
 import sys
+from pathlib import Path
 
 #: subcommand -> (module, function taking argv, one-line help)
 FORWARDED = {
@@ -73,7 +74,10 @@ def _forward(target: tuple[str, str, str], argv: list[str], prog: str) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    command = [sys.executable, "-m", "pytest", "benchmark", "-p", "no:randomly", "-p", "no:cacheprovider",
+    # the grid lives in the checkout; relative paths (a run file, --results-dir) stay relative to where you are
+    repo = Path(__file__).resolve().parents[1]
+    command = [sys.executable, "-m", "pytest", str(repo / "benchmark"), "--rootdir", str(repo),
+               "-c", str(repo / "pyproject.toml"), "-p", "no:randomly", "-p", "no:cacheprovider",
                "--profile", args.profile, "-q", "-rfE"]
     if args.jobs > 1:
         command += ["-n", str(args.jobs), "--dist", "loadgroup"]

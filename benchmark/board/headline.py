@@ -216,7 +216,7 @@ def findings_section(rows: list[dict], pages: dict[str, str], gap: dict | None =
                             "other views"]), "",
             *([implementation_sentence(gap), ""] if gap else []),
             "Whether a verdict depends on which seeds were trained: `make replicate` trains seeds 3-5 and counts each "
-            "verdict over the 20 three-seed draws of seeds 0-5 (`python -m benchmark.analysis.draws`), last written to "
+            "verdict over the 20 three-seed draws of seeds 0-5 (`motifbench draws`), last written to "
             "`docs/findings_over_seed_draws.md` in the motifbench checkout.", ""]
 
 

@@ -79,7 +79,7 @@ def render_all(records: list[dict], problems: list[str] | None = None, results_l
     if not records:  # only tasks without planted truth (real sequences): faithfulness is the board
         main = top + ["Every task here is real sequences without planted motifs, so methods are scored by faithfulness "
                       f"alone: [{PAGES['faithfulness']}]({links['faithfulness']}).", "",
-                      *sections.problems_section(problems)]
+                      *sections.failures_section(every_record), *sections.problems_section(problems)]
         page = faithfulness_page(every_record)
         return {"main": _join(main),
                 "faithfulness": _join([back, "", f"Generated from `{results_label}`; do not edit by hand.", "", *page])}

@@ -17,7 +17,7 @@ from benchmark.analysis.markdown import f3, fp, md_table  # noqa: F401 (re-expor
 
 ALIAS_NOTE = ("`gradient` rows are not listed: the method returns grad × input's array (the gradient is its "
               "hypothetical contribution), so its rows equal `grad_x_input`'s; saliency is that array under max |.|.")
-REPRODUCE = "make run   # = pytest benchmark/ --profile default -n 2 --dist loadgroup, then python -m benchmark.board.leaderboard"
+REPRODUCE = "make run   # = motifbench run --profile default (pytest benchmark/ -n 2 --dist loadgroup), then motifbench board"
 
 
 def legend_section(data: list[dict]) -> list[str]:

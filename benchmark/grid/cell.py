@@ -128,6 +128,8 @@ def run_cell(session, cell: Cell, timeout: float | None = None) -> dict:
                     "(%s, %s); its result will be recomputed on every run until tasks/baselines agree",
                     cell.id, identity["task"], identity["model"], dataset.hash, model.key)
     record["rows"] = [int(r) for r in truth.rows]
+    if truth.info.get("status") == "none":  # a task without planted truth: said on every record, failed ones too
+        record["ground_truth"] = "none"
     context = {"motifs": dataset.motifs}
     try:
         with time_limit(timeout, f"method {cell.method}"):
@@ -138,7 +140,6 @@ def run_cell(session, cell: Cell, timeout: float | None = None) -> dict:
             observed = project(attribution.hypothetical, truth.X, "observed")
             record["flat_maps"] = flat_maps(attribution.hypothetical, truth.X)
             if truth.info.get("status") == "none":  # a real task: faithfulness is the only score, on every cell
-                record["ground_truth"] = "none"
                 with session.budget.phase("faithfulness", cell.method):
                     record["faithfulness"] = faithfulness_of(model, truth.X, observed, seed=cell.seed)
                 record["sanity"] = {"status": "skipped", "reason": "no planted truth to score the randomised model against"}
