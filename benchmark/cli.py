@@ -41,6 +41,7 @@ BENCH = {
     "deeplift": ("benchmark.timing.bench_deeplift", "main", "where DeepLIFT's and DeepSHAP's time goes"),
     "fastism": ("benchmark.timing.bench_fastism", "main", "fastISM against the batched naive ISM"),
     "recipe": ("benchmark.timing.bench_recipe", "main", "training cost and auROC of this recipe against another checkout's"),
+    "conformance": ("benchmark.timing.conformance", "main", "DeepLIFT/DeepSHAP implementations by layer pattern -> docs/conformance.md"),
     "watchdog": ("benchmark.timing.bench_watchdog", "main", "what the hard cell limit costs: the worker's fork and each cell's round trip"),
 }
 

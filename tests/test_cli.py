@@ -41,3 +41,11 @@ def test_unknown_subcommand_is_a_usage_error(capsys):
         cli.main(["trian"])
     assert exit_info.value.code == 2
     assert "invalid choice" in capsys.readouterr().err
+
+
+def test_the_conformance_page_wraps_the_table_and_names_its_command():
+    from benchmark.timing.conformance import page
+
+    text = page("| pattern | deeplift |", "motifbench bench conformance")
+    assert text.startswith("# DeepLIFT and DeepSHAP implementations") and "Written by `motifbench bench conformance`" in text
+    assert "| pattern | deeplift |" in text and "conformance" in cli.BENCH
