@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_RESULTS = REPO_ROOT / "results"
 #: The built-in run files whose cells make up the committed board: they share results/.
-BOARD_RUNS = ("default",)
+BOARD_RUNS = ("default", "grammar")
 #: The budget item (phase "sanity") of building and converting the weight-randomised copies.
 RANDOMISED_COPIES = "randomised copies"
 
