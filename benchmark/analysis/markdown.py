@@ -27,3 +27,13 @@ def md_table(rows: list[list], headers: list[str]) -> str:
 
     return tabulate([[esc(c) for c in row] for row in rows], headers=[esc(h) for h in headers],
                     tablefmt="github", disable_numparse=True)
+
+
+def with_interval(triple: tuple[float, float, float], digits: int = 2) -> str:
+    """"mean [low, high]" for a table; the mean alone when there is no interval, '–' when there is no mean."""
+    mean, low, high = triple
+    if not np.isfinite(mean):
+        return "–"
+    if not np.isfinite(low):
+        return f3(mean, digits)
+    return f"{f3(mean, digits)} [{f3(low, digits)}, {f3(high, digits)}]"

@@ -2,17 +2,8 @@
 
 from __future__ import annotations
 
-import numpy as np
-
 from benchmark.analysis import faithfulness
-from benchmark.analysis.markdown import f3, md_table
-
-
-def _with_interval(triple: tuple[float, float, float]) -> str:
-    mean, low, high = triple
-    if not np.isfinite(low):
-        return f3(mean, 2)
-    return f"{f3(mean, 2)} [{f3(low, 2)}, {f3(high, 2)}]"
+from benchmark.analysis.markdown import f3, md_table, with_interval
 
 
 def faithfulness_page(records: list[dict]) -> list[str]:
@@ -34,12 +25,12 @@ def faithfulness_page(records: list[dict]) -> list[str]:
               "(|score|, all hits), per model; mean over models with a bootstrap 95% interval.", "",
               faithfulness.reading(agreement_rows), "",
               md_table([[r["task"], r["kind"], r["n_models"], r["n_methods"],
-                         _with_interval((r["tau"], r["low"], r["high"]))] for r in agreement_rows],
+                         with_interval((r["tau"], r["low"], r["high"]))] for r in agreement_rows],
                        ["task", "model kind", "models", "methods", "Kendall tau [95% CI]"]), ""]
     for task, kind in pairs:
         rows = faithfulness.ranking(records, task, kind)
-        body = [[i, r["config"] + (" (control)" if r["control"] else ""), _with_interval(r["deletion"]),
-                 _with_interval(r["insertion"]), f3(r["mean_rank"], 1), r["n_models"]] for i, r in enumerate(rows, 1)]
+        body = [[i, r["config"] + (" (control)" if r["control"] else ""), with_interval(r["deletion"]),
+                 with_interval(r["insertion"]), f3(r["mean_rank"], 1), r["n_models"]] for i, r in enumerate(rows, 1)]
         lines += [f"## {task} ({kind} models)", "",
                   md_table(body, ["#", "method-reference-params", "deletion area [95% CI]", "insertion area [95% CI]",
                                   "mean rank", "models"]), ""]

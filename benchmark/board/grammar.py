@@ -5,14 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from benchmark.analysis import grammar
-from benchmark.analysis.markdown import f3, md_table
-
-
-def _cell(triple: tuple[float, float, float]) -> str:
-    mean, low, high = triple
-    if not np.isfinite(mean):
-        return "–"
-    return f3(mean, 2) if not np.isfinite(low) else f"{f3(mean, 2)} [{f3(low, 2)}, {f3(high, 2)}]"
+from benchmark.analysis.markdown import f3, md_table, with_interval
 
 
 def grammar_page(records: list[dict]) -> list[str]:
@@ -39,12 +32,12 @@ def grammar_page(records: list[dict]) -> list[str]:
               "Kendall's tau across methods (controls left out) between auPRC and rule score, per model; mean over "
               "models. Near 1: the methods that find the motifs best also read the rule best; near 0 or below: "
               "localisation says little about the logic.", "",
-              md_table([[r["task"], r["kind"], r["n_models"], _cell((r["tau"], r["low"], r["high"]))] for r in agreement],
+              md_table([[r["task"], r["kind"], r["n_models"], with_interval((r["tau"], r["low"], r["high"]))] for r in agreement],
                        ["task", "model kind", "models", "Kendall tau [95% CI]"]), ""]
     for task, kind in pairs:
         rows = grammar.ranking(records, task, kind)
-        body = [[i, r["config"] + (" (control)" if r["control"] else ""), _cell(r["auprc"]), _cell(r["signed_recovery"]),
-                 _cell(r["decoy_auc"]), _cell(r["rule_score"]), r["n_models"]] for i, r in enumerate(rows, 1)]
+        body = [[i, r["config"] + (" (control)" if r["control"] else ""), with_interval(r["auprc"]), with_interval(r["signed_recovery"]),
+                 with_interval(r["decoy_auc"]), with_interval(r["rule_score"]), r["n_models"]] for i, r in enumerate(rows, 1)]
         lines += [f"## {task} ({kind} models)", "",
                   md_table(body, ["#", "method-reference-params", "auPRC", "signed recovery", "decoy AUC", "rule score",
                                   "models"]), ""]
